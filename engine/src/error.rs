@@ -1,0 +1,61 @@
+//! The error type of the engine: every variant names the file, line, record or node at fault.
+
+use std::path::PathBuf;
+
+/// Errors of the motiflift engine.
+///
+/// ```
+/// use motiflift::Error;
+/// let e = Error::Parse { path: "peaks.bed".into(), line: 3, message: "start > end".into() };
+/// assert_eq!(e.to_string(), "peaks.bed:3: start > end");
+/// ```
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file could not be opened, read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A line of a text file is malformed.
+    #[error("{path}:{line}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+    /// A whole file is wrong (bad header, wrong dtype or shape, truncated, ...).
+    #[error("{path}: {message}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+    /// An argument or configuration value is invalid.
+    #[error("{0}")]
+    Invalid(String),
+    /// A numeric kernel failed.
+    #[error(transparent)]
+    Kernel(#[from] motiflift_kernels::Error),
+}
+
+impl Error {
+    /// An [`Error::Io`] for `path`.
+    ///
+    /// ```
+    /// let e = motiflift::Error::io("x.npy", std::io::Error::other("boom"));
+    /// assert!(e.to_string().starts_with("x.npy"));
+    /// ```
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io { path: path.into(), source }
+    }
+}
+
+/// Result alias of the engine.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

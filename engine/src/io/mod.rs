@@ -1,0 +1,1 @@
+//! Readers and writers: FASTA, BED, loci extraction, MEME, `.npy`, tables.

@@ -1,0 +1,14 @@
+//! # motiflift
+//!
+//! GPU-native explanations of genomics sequence models: loci → one-hot → dinucleotide-shuffled
+//! references → DeepLIFT/SHAP → seqlets → Tomtom annotation → counts → figures.
+//!
+//! Every step is a public function named as in tangermeme, and a subcommand of the
+//! `motiflift` binary of the same name.
+
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod io;
+
+pub use error::{Error, Result};

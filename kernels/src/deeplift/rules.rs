@@ -1,0 +1,1 @@
+//! DeepLIFT rules (being written).
