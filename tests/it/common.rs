@@ -7,3 +7,20 @@ use std::path::PathBuf;
 pub fn data(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
 }
+
+/// Reads a gzip-compressed `.npy` file under `tests/data/`.
+#[allow(dead_code)]
+pub fn npy_gz<T: ndarray_npy::ReadableElement, D: ndarray::Dimension>(rel: &str) -> ndarray::Array<T, D> {
+    use ndarray_npy::ReadNpyExt;
+    let path = data(rel);
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let array = ndarray::ArrayD::<T>::read_npy(flate2::read::GzDecoder::new(file))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    array.into_dimensionality::<D>().unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Largest absolute difference between two arrays, and the largest |b|.
+#[allow(dead_code)]
+pub fn max_abs_diff<'a>(a: impl IntoIterator<Item = &'a f32>, b: impl IntoIterator<Item = &'a f32>) -> (f32, f32) {
+    a.into_iter().zip(b).fold((0f32, 0f32), |(d, m), (x, y)| (d.max((x - y).abs()), m.max(y.abs())))
+}
