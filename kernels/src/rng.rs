@@ -32,7 +32,9 @@ const LOWER_MASK: u32 = 0x7FFF_FFFF;
 #[derive(Clone)]
 pub struct Mt19937 {
     state: [u32; N],
-    /// Index of the next word of `state` to temper; `N` means "twist first".
+    /// The tempered outputs of the current `state`, made a block at a time (vectorisable).
+    block: [u32; N],
+    /// Index of the next word of `block`; `N` means "twist first".
     pos: usize,
 }
 
@@ -55,6 +57,7 @@ impl Mt19937 {
     pub fn new(seed: u32) -> Self {
         let mut rng = Mt19937 {
             state: [0; N],
+            block: [0; N],
             pos: N,
         };
         rng.reseed(seed);
@@ -81,20 +84,40 @@ impl Mt19937 {
         self.pos = N;
     }
 
-    /// Regenerates the whole state (the 624-word twist).
-    fn twist(&mut self) {
-        let s = &mut self.state;
+    /// Regenerates the whole state (the 624-word twist) and tempers it into `block`.
+    ///
+    /// The new state is built in `block` from the old one, in runs whose reads and writes do not
+    /// overlap so that they vectorise, then copied back and tempered in place.
+    fn refill(&mut self) {
         let mix = |hi: u32, lo: u32, far: u32| {
             let y = (hi & UPPER_MASK) | (lo & LOWER_MASK);
-            far ^ (y >> 1) ^ if y & 1 == 1 { MATRIX_A } else { 0 }
+            far ^ (y >> 1) ^ (0u32.wrapping_sub(y & 1) & MATRIX_A)
         };
-        for i in 0..N - M {
-            s[i] = mix(s[i], s[i + 1], s[i + M]);
+        const K: usize = N - M; // 227
+        let old = &self.state;
+        let (head, tail) = self.block.split_at_mut(K);
+        // i in 0..K: the far word is old[i + M].
+        for (i, v) in head.iter_mut().enumerate() {
+            *v = mix(old[i], old[i + 1], old[i + M]);
         }
-        for i in N - M..N - 1 {
-            s[i] = mix(s[i], s[i + 1], s[i + M - N]);
+        // i in K..2K: the far word is new[i - K], in `head`.
+        let (mid, last) = tail.split_at_mut(K);
+        for (k, v) in mid.iter_mut().enumerate() {
+            *v = mix(old[K + k], old[K + k + 1], head[k]);
         }
-        s[N - 1] = mix(s[N - 1], s[0], s[M - 1]);
+        // i in 2K..N-1: the far word is new[i - K], in `mid`; then i = N-1 wraps to new[0].
+        let n_last = N - 1 - 2 * K;
+        for (k, v) in last[..n_last].iter_mut().enumerate() {
+            *v = mix(old[2 * K + k], old[2 * K + k + 1], mid[k]);
+        }
+        last[n_last] = mix(old[N - 1], head[0], mid[n_last]);
+        self.state.copy_from_slice(&self.block);
+        for y in &mut self.block {
+            *y ^= *y >> 11;
+            *y ^= (*y << 7) & 0x9D2C_5680;
+            *y ^= (*y << 15) & 0xEFC6_0000;
+            *y ^= *y >> 18;
+        }
         self.pos = 0;
     }
 
@@ -108,14 +131,11 @@ impl Mt19937 {
     #[inline]
     pub fn next_u32(&mut self) -> u32 {
         if self.pos >= N {
-            self.twist();
+            self.refill();
         }
-        let mut y = self.state[self.pos];
+        let y = self.block[self.pos];
         self.pos += 1;
-        y ^= y >> 11;
-        y ^= (y << 7) & 0x9D2C_5680;
-        y ^= (y << 15) & 0xEFC6_0000;
-        y ^ (y >> 18)
+        y
     }
 
     /// A double uniform on `[0, 1)` with 53 random bits (numpy `random_sample`).
@@ -194,9 +214,41 @@ impl Mt19937 {
     /// ```
     #[inline]
     pub fn shuffle<T>(&mut self, xs: &mut [T]) {
-        for i in (1..xs.len()).rev() {
-            let j = self.interval(i);
-            xs.swap(i, j);
+        if xs.len() < 2 {
+            return;
+        }
+        let Ok(mut i) = u32::try_from(xs.len() - 1) else {
+            for i in (1..xs.len()).rev() {
+                let j = self.interval(i);
+                xs.swap(i, j);
+            }
+            return;
+        };
+        // The same draws as `bounded(i + 1)` for each `i`, without a branch per candidate word:
+        // every word is either accepted (swap, then `i` decreases) or rejected (a self-swap).
+        // `mask` (the smallest 2^b - 1 >= i) is constant while `i` stays in `(mask / 2, mask]`.
+        let mut mask = u32::MAX >> i.leading_zeros();
+        while i >= 1 {
+            let lo = mask >> 1;
+            while i > lo {
+                if self.pos >= N {
+                    self.refill();
+                }
+                let mut used = 0;
+                for &w in &self.block[self.pos..] {
+                    used += 1;
+                    let v = w & mask;
+                    let accept = v <= i;
+                    let j = if accept { v } else { i };
+                    xs.swap(i as usize, j as usize);
+                    i -= u32::from(accept);
+                    if i == lo {
+                        break;
+                    }
+                }
+                self.pos += used;
+            }
+            mask = lo;
         }
     }
 
@@ -411,6 +463,25 @@ mod tests {
         assert_eq!(words[0], 3_499_211_612);
         assert_eq!(words[999], 1_341_017_984);
         assert_eq!(words[9999], 4_123_659_995);
+    }
+
+    #[test]
+    fn shuffle_equals_bounded_fisher_yates() {
+        // The branch-free shuffle draws exactly what `bounded(i + 1)` per step would, across
+        // mask changes and block refills.
+        let mut a = Mt19937::new(42);
+        let mut b = Mt19937::new(42);
+        for len in [0, 1, 2, 3, 4, 5, 17, 64, 65, 100, 1000, 5000] {
+            let mut v: Vec<u32> = (0..len).collect();
+            a.shuffle(&mut v);
+            let mut w: Vec<u32> = (0..len).collect();
+            for i in (1..w.len()).rev() {
+                let j = b.bounded(i as u32 + 1) as usize;
+                w.swap(i, j);
+            }
+            assert_eq!(v, w, "length {len}");
+            assert_eq!(a.next_u32(), b.next_u32());
+        }
     }
 
     #[test]

@@ -438,6 +438,9 @@ fn first_error(results: Vec<Result<()>>) -> Result<()> {
     other.map_or(Ok(()), Err)
 }
 
+/// Shuffles walked together: independent walks interleaved to hide load latency.
+const LANES: usize = 8;
+
 /// Per-thread buffers, reused across sequences so that the hot loop never allocates.
 #[derive(Default)]
 struct Scratch {
@@ -448,11 +451,14 @@ struct Scratch {
     /// Successor codes, grouped by symbol (`E[x]` of §3.1 as codes: the walk needs no positions).
     succ: Vec<u8>,
     /// Start of each symbol's list in `succ` (`n_chars + 1` entries).
-    offsets: Vec<usize>,
-    /// Next unused entry of each symbol's list during a walk.
-    cursor: Vec<usize>,
-    /// The shuffle being written, and the first shuffle of the sequence (identity check).
-    current: Vec<u8>,
+    offsets: Vec<u32>,
+    /// Snapshots of `succ` after the permutations of up to `LANES` consecutive shuffles.
+    lanes: Vec<u8>,
+    /// Per lane and symbol, the next unused entry of `lanes` during a walk.
+    cursors: Vec<u32>,
+    /// The shuffles being walked (`LANES` × region length), and the first shuffle of the
+    /// sequence (identity check).
+    walked: Vec<u8>,
     first: Vec<u8>,
     rng: Option<Mt19937>,
 }
@@ -538,66 +544,85 @@ fn shuffle_into(
     }
     let n_chars = alphabet + 1;
 
-    // Successor lists E[x] (as codes), grouped by symbol in position order.
+    // Successor lists E[x] (as codes), grouped by symbol in position order. Offsets fit u32
+    // because a list position is below the region length.
+    let edges = m.saturating_sub(1);
+    let edges_u32 = u32::try_from(edges).map_err(|_| Error::InvalidArgument {
+        name: "end",
+        reason: format!("a region of {m} columns is too long (at most 2^32 columns)"),
+    })?;
     s.offsets.clear();
     s.offsets.resize(n_chars + 1, 0);
-    for &c in s.codes.iter().take(m.saturating_sub(1)) {
+    for &c in &s.codes[..edges] {
         s.offsets[c as usize + 1] += 1;
     }
     for x in 0..n_chars {
         s.offsets[x + 1] += s.offsets[x];
     }
-    s.cursor.clear();
-    s.cursor.extend_from_slice(&s.offsets[..n_chars]);
+    s.cursors.clear();
+    s.cursors.extend_from_slice(&s.offsets[..n_chars]);
     s.succ.clear();
-    s.succ.resize(m.saturating_sub(1), 0);
+    s.succ.resize(edges, 0);
     for w in s.codes.windows(2) {
-        let x = w[0] as usize;
-        s.succ[s.cursor[x]] = w[1];
-        s.cursor[x] += 1;
+        let k = &mut s.cursors[w[0] as usize];
+        s.succ[*k as usize] = w[1];
+        *k += 1;
     }
 
     let rng = s.rng.get_or_insert_with(|| Mt19937::new(seed));
     rng.reseed(seed);
-    s.current.clear();
-    s.current.resize(m, 0);
+    s.lanes.resize(LANES * edges, 0);
+    s.cursors.resize(LANES * n_chars, 0);
+    s.walked.resize(LANES * m, 0);
     let mut identical = true;
     let seq_size = alphabet * len;
-    for t in 0..opts.n {
-        if m > 0 {
+    for t0 in (0..opts.n).step_by(LANES) {
+        let group = LANES.min(opts.n - t0);
+        for u in 0..group {
             // Permute every list but its last entry, cumulatively, symbols in code order.
             for x in 0..n_chars {
-                let (lo, hi) = (s.offsets[x], s.offsets[x + 1]);
+                let (lo, hi) = (s.offsets[x] as usize, s.offsets[x + 1] as usize);
                 if hi - lo >= 3 {
                     rng.shuffle(&mut s.succ[lo..hi - 1]);
                 }
             }
-            // The walk: each symbol's next successor in list order.
-            s.cursor.copy_from_slice(&s.offsets[..n_chars]);
-            let mut x = s.codes[0];
-            s.current[0] = x;
-            for c in s.current[1..].iter_mut() {
-                let k = &mut s.cursor[x as usize];
-                x = s.succ[*k];
-                *k += 1;
-                *c = x;
+            s.lanes[u * edges..(u + 1) * edges].copy_from_slice(&s.succ);
+            for (c, &o) in s.cursors[u * n_chars..(u + 1) * n_chars]
+                .iter_mut()
+                .zip(&s.offsets)
+            {
+                *c = o + u as u32 * edges_u32;
             }
         }
-        if opts.n > 1 {
-            let interior = if m > 2 { 1..m - 1 } else { 0..0 };
-            if t == 0 {
-                s.first.clear();
-                s.first.extend_from_slice(&s.current);
-            } else if identical && s.current[interior.clone()] != s.first[interior] {
-                identical = false;
+        let mut u = 0;
+        while m > 0 && u < group {
+            let width = [8, 4, 2, 1]
+                .into_iter()
+                .find(|&w| w <= group - u)
+                .unwrap_or(1);
+            let cursors = &mut s.cursors[u * n_chars..(u + width) * n_chars];
+            let walked = &mut s.walked[u * m..(u + width) * m];
+            match width {
+                8 => walk::<8>(s.codes[0], &s.lanes, cursors, n_chars, walked),
+                4 => walk::<4>(s.codes[0], &s.lanes, cursors, n_chars, walked),
+                2 => walk::<2>(s.codes[0], &s.lanes, cursors, n_chars, walked),
+                _ => walk::<1>(s.codes[0], &s.lanes, cursors, n_chars, walked),
             }
+            u += width;
         }
-        if let Some(o) = out.get_mut(t * seq_size..(t + 1) * seq_size) {
-            o.copy_from_slice(seq);
-            for (r, row) in o.chunks_exact_mut(len.max(1)).enumerate() {
-                for (v, &c) in row[start..end].iter_mut().zip(&s.current) {
-                    *v = u8::from(c as usize == r);
+        for u in 0..group {
+            let (t, current) = (t0 + u, &s.walked[u * m..(u + 1) * m]);
+            if opts.n > 1 {
+                let interior = if m > 2 { 1..m - 1 } else { 0..0 };
+                if t == 0 {
+                    s.first.clear();
+                    s.first.extend_from_slice(current);
+                } else if identical && current[interior.clone()] != s.first[interior] {
+                    identical = false;
                 }
+            }
+            if let Some(o) = out.get_mut(t * seq_size..(t + 1) * seq_size) {
+                write_one_hot(o, seq, len, (start, end), current);
             }
         }
     }
@@ -605,6 +630,47 @@ fn shuffle_into(
         return Err(Error::IdenticalShuffles { index: i });
     }
     Ok(())
+}
+
+/// `L` interleaved walks (§3.1): lane `u` starts at `first`, then repeatedly takes the next
+/// unused successor of its current symbol from `lanes` (`cursors[u * n_chars + x]` indexes the
+/// next entry of symbol `x`), writing its region codes to `walked[u * m..]`.
+fn walk<const L: usize>(
+    first: u8,
+    lanes: &[u8],
+    cursors: &mut [u32],
+    n_chars: usize,
+    walked: &mut [u8],
+) {
+    let m = walked.len() / L;
+    let mut x = [first; L];
+    for u in 0..L {
+        walked[u * m] = first;
+    }
+    for j in 1..m {
+        for u in 0..L {
+            let k = &mut cursors[u * n_chars + x[u] as usize];
+            x[u] = lanes[*k as usize];
+            *k += 1;
+            walked[u * m + j] = x[u];
+        }
+    }
+}
+
+/// Writes one shuffle `(alphabet, len)`: `seq` outside the region, the one-hot of `codes` inside.
+fn write_one_hot(o: &mut [u8], seq: &[u8], len: usize, (start, end): (usize, usize), codes: &[u8]) {
+    for (r, (o_row, row)) in o
+        .chunks_exact_mut(len)
+        .zip(seq.chunks_exact(len))
+        .enumerate()
+    {
+        o_row[..start].copy_from_slice(&row[..start]);
+        o_row[end..].copy_from_slice(&row[end..]);
+        let r = r as u8;
+        for (v, &c) in o_row[start..end].iter_mut().zip(codes) {
+            *v = u8::from(c == r);
+        }
+    }
 }
 
 #[cfg(test)]
