@@ -20,7 +20,11 @@ pub(crate) struct Entry {
 /// Reusable per-thread buffers for decoding examples of length `l`.
 #[derive(Debug)]
 pub(crate) struct Workspace {
-    bin_csum: Vec<u64>,
+    bins: Vec<u32>,
+    /// Prefix sums of the bins, wrapping: span sums (below 2^32, as the options guarantee)
+    /// are exact differences modulo 2^32.
+    bin_csum: Vec<u32>,
+    /// Prefix sums of up to [`LANES`] rows, interleaved: `x_csum[j * LANES + r]`.
     x_csum: Vec<f64>,
     lower: Vec<Entry>,
     upper: Vec<Entry>,
@@ -42,8 +46,9 @@ pub(crate) struct Call {
 impl Workspace {
     pub fn new(l: usize, n_lens: usize) -> Self {
         Self {
+            bins: vec![0; l],
             bin_csum: vec![0; l + 1],
-            x_csum: vec![0.0; l + 1],
+            x_csum: vec![0.0; (l + 1) * LANES],
             lower: Vec::with_capacity(l),
             upper: Vec::with_capacity(l),
             cands: (0..n_lens).map(|_| Vec::with_capacity(l)).collect(),
@@ -64,21 +69,32 @@ impl Workspace {
         threshold: f64,
     ) {
         let l = row.len();
-        let mut s = 0u64;
-        for (c, &v) in self.bin_csum[1..].iter_mut().zip(row) {
-            s += bins.bin(v) as u64;
+        bins.bins_into(row, &mut self.bins);
+        let mut s = 0u32;
+        for (c, &b) in self.bin_csum[1..].iter_mut().zip(&self.bins) {
+            s = s.wrapping_add(b);
             *c = s;
         }
         let csum = &self.bin_csum;
-        let sum = |k: usize, len: usize| (csum[k + len] - csum[k]) as usize;
+        let sum = |k: usize, len: usize| csum[k + len].wrapping_sub(csum[k]) as usize;
 
         self.lower.clear();
         if min_len <= l {
+            // p < threshold exactly when the bins sum to at least the cutoff; most spans are
+            // far from it, so blocks of starts are screened first with a loop that vectorises.
+            let cut = null.cutoff(min_len, threshold);
             let r = null.tail(min_len);
-            for k in 0..=l - min_len {
-                let p = r[sum(k, min_len)];
-                if p < threshold {
-                    self.lower.push(Entry { k, pm: p, tm: p });
+            let ends = &csum[min_len..];
+            for (b, (e, s)) in ends.chunks(SCREEN).zip(csum.chunks(SCREEN)).enumerate() {
+                let hit = e.iter().zip(s).fold(false, |h, (&e, &s)| h | (u64::from(e.wrapping_sub(s)) >= cut));
+                if !hit {
+                    continue;
+                }
+                for (i, (&e, &s)) in e.iter().zip(s).enumerate() {
+                    if u64::from(e.wrapping_sub(s)) >= cut {
+                        let p = r[e.wrapping_sub(s) as usize];
+                        self.lower.push(Entry { k: b * SCREEN + i, pm: p, tm: p });
+                    }
                 }
             }
         }
@@ -131,33 +147,44 @@ impl Workspace {
                 }
                 let start = e.k;
                 let span = &mut self.called[start..start + len];
-                if span.iter().any(|&c| c == stamp) {
+                if span.contains(&stamp) {
                     continue;
                 }
                 span.fill(stamp);
                 n += 1;
-                let bins = self.bin_csum[start + len] - self.bin_csum[start];
+                let bins = self.bin_csum[start + len].wrapping_sub(self.bin_csum[start]);
                 emit(Call { start, len, p_value: null.tail(len)[bins as usize] });
             }
         }
         n
     }
 
-    /// Fills the float64 prefix sums of `row` (sequential, as tangermeme) for
-    /// [`Workspace::attribution`].
-    pub fn prefix_sums<T: Attribution>(&mut self, row: &[T]) {
-        let mut s = 0.0f64;
-        for (c, &v) in self.x_csum[1..].iter_mut().zip(row) {
-            s += v.to_f64();
-            *c = s;
+    /// Fills the float64 prefix sums `C` of up to [`LANES`] rows of equal length (each summed
+    /// sequentially from 0.0, as tangermeme; the rows are interleaved only to overlap the
+    /// latencies of their additions) for [`Workspace::attribution`].
+    pub fn prefix_sums<T: Attribution>(&mut self, rows: &[&[T]]) {
+        let mut lanes = [rows[0]; LANES];
+        lanes[..rows.len()].copy_from_slice(rows);
+        let mut s = [0.0f64; LANES];
+        for (j, c) in self.x_csum[LANES..].chunks_exact_mut(LANES).enumerate() {
+            for ((c, s), lane) in c.iter_mut().zip(&mut s).zip(&lanes) {
+                *s += lane[j].to_f64();
+                *c = *s;
+            }
         }
     }
 
-    /// `C[end] − C[start]` from the prefix sums.
-    pub fn attribution(&self, start: usize, end: usize) -> f64 {
-        self.x_csum[end] - self.x_csum[start]
+    /// `C[end] − C[start]` of the `lane`-th row given to [`Workspace::prefix_sums`].
+    pub fn attribution(&self, lane: usize, start: usize, end: usize) -> f64 {
+        self.x_csum[end * LANES + lane] - self.x_csum[start * LANES + lane]
     }
 }
+
+/// Starts screened at once for the shortest length.
+const SCREEN: usize = 64;
+
+/// Rows whose prefix sums are computed together.
+pub(crate) const LANES: usize = 4;
 
 /// numba's `max(a, b)` on floats with no NaN.
 #[inline]

@@ -1,6 +1,8 @@
 //! Attribution tracks as the seqlet callers take them: a row-major `(n, l)` slice of `f32` or
 //! `f64`, validated once (shape, emptiness, finiteness).
 
+use rayon::prelude::*;
+
 use crate::{Error, Result};
 
 mod sealed {
@@ -14,13 +16,6 @@ mod sealed {
 /// tangermeme's arithmetic depends on the input dtype: the recursive caller subtracts the
 /// minimum **in the input dtype** before the float64 division that bins a value
 /// (ALGORITHMS §5.1), so both types are accepted and keep their own rounding.
-///
-/// ```
-/// use motiflift_kernels::seqlets::Attribution;
-/// // 1e-8 is lost when subtracted in float32 from 1.0, kept in float64.
-/// assert_eq!(Attribution::diff_f64(1.0f32 + 1e-8, 1.0f32), 0.0);
-/// assert!(Attribution::diff_f64(1.0f64 + 1e-8, 1.0f64) > 0.0);
-/// ```
 pub trait Attribution:
     Copy + PartialOrd + Send + Sync + std::fmt::Debug + sealed::Sealed + 'static
 {
@@ -62,31 +57,18 @@ impl Attribution for f64 {
     }
 }
 
-/// A validated, borrowed `(n, l)` array of attributions, row-major.
-///
-/// ```
-/// use motiflift_kernels::seqlets::Tracks;
-/// let x = [0.1f32, 0.2, 0.3, 0.4, 0.5, 0.6];
-/// let t = Tracks::new("X", &x, 2, 3).unwrap();
-/// assert_eq!(t.row(1), &[0.4, 0.5, 0.6]);
-/// assert!(Tracks::new("X", &x, 3, 3).is_err());
-/// ```
+/// A validated, borrowed `(n, l)` array of attributions, row-major, with its extremes.
 #[derive(Debug, Clone, Copy)]
-pub struct Tracks<'a, T> {
+pub(crate) struct Tracks<'a, T> {
     data: &'a [T],
-    n: usize,
     l: usize,
+    min: T,
+    max: T,
 }
 
 impl<'a, T: Attribution> Tracks<'a, T> {
     /// Checks that `data` holds `n * l` finite values and that the array is not empty.
     /// `what` names the input in error messages (e.g. `"X"`, `"X_control"`).
-    ///
-    /// ```
-    /// use motiflift_kernels::seqlets::Tracks;
-    /// let err = Tracks::new("X", &[0.0f32, f32::NAN], 1, 2).unwrap_err();
-    /// assert!(err.to_string().contains("example 0, position 1"));
-    /// ```
     pub fn new(what: &'static str, data: &'a [T], n: usize, l: usize) -> Result<Self> {
         if n.checked_mul(l) != Some(data.len()) {
             return Err(Error::Shape {
@@ -98,54 +80,92 @@ impl<'a, T: Attribution> Tracks<'a, T> {
         if data.is_empty() {
             return Err(Error::Empty(what));
         }
-        if let Some(pos) = data.iter().position(|v| !v.finite()) {
+        let Some((min, max)) = finite_min_max(data) else {
+            let pos = data.iter().position(|v| !v.finite()).unwrap_or(0);
             return Err(Error::NonFinite {
                 what,
                 location: format!("example {}, position {}", pos / l, pos % l),
                 value: data[pos].to_f64(),
             });
-        }
-        Ok(Self { data, n, l })
-    }
-
-    /// Number of examples.
-    ///
-    /// ```
-    /// # use motiflift_kernels::seqlets::Tracks;
-    /// assert_eq!(Tracks::new("X", &[1.0f64; 6], 2, 3).unwrap().n(), 2);
-    /// ```
-    pub fn n(&self) -> usize {
-        self.n
+        };
+        Ok(Self { data, l, min, max })
     }
 
     /// Length of every example.
-    ///
-    /// ```
-    /// # use motiflift_kernels::seqlets::Tracks;
-    /// assert_eq!(Tracks::new("X", &[1.0f64; 6], 2, 3).unwrap().l(), 3);
-    /// ```
     pub fn l(&self) -> usize {
         self.l
     }
 
     /// All values, row-major.
-    ///
-    /// ```
-    /// # use motiflift_kernels::seqlets::Tracks;
-    /// assert_eq!(Tracks::new("X", &[1.0f64; 6], 2, 3).unwrap().values().len(), 6);
-    /// ```
     pub fn values(&self) -> &'a [T] {
         self.data
     }
 
-    /// Example `i`.
-    ///
-    /// ```
-    /// # use motiflift_kernels::seqlets::Tracks;
-    /// let t = Tracks::new("X", &[1.0f64, 2.0], 2, 1).unwrap();
-    /// assert_eq!(t.row(1), &[2.0]);
-    /// ```
-    pub fn row(&self, i: usize) -> &'a [T] {
-        &self.data[i * self.l..(i + 1) * self.l]
+    /// The smallest value.
+    pub fn min(&self) -> T {
+        self.min
+    }
+
+    /// The largest value.
+    pub fn max(&self) -> T {
+        self.max
+    }
+}
+
+/// Smallest and largest value of a non-empty slice, or `None` if any value is NaN or infinite.
+/// One parallel pass of branch-free lanes (it vectorises).
+fn finite_min_max<T: Attribution>(v: &[T]) -> Option<(T, T)> {
+    const W: usize = 16;
+    let (min, max, finite) = v
+        .par_chunks(1 << 16)
+        .map(|c| {
+            let (mut lo, mut hi, mut ok) = ([c[0]; W], [c[0]; W], [true; W]);
+            let mut blocks = c.chunks_exact(W);
+            for b in &mut blocks {
+                for k in 0..W {
+                    lo[k] = if b[k] < lo[k] { b[k] } else { lo[k] };
+                    hi[k] = if b[k] > hi[k] { b[k] } else { hi[k] };
+                    ok[k] &= b[k].finite();
+                }
+            }
+            let lanes = lo.into_iter().zip(hi).zip(ok).map(|((a, b), f)| (a, b, f));
+            blocks.remainder().iter().map(|&x| (x, x, x.finite())).chain(lanes).fold(
+                (c[0], c[0], true),
+                merge,
+            )
+        })
+        .reduce_with(merge)?;
+    finite.then_some((min, max))
+}
+
+fn merge<T: Attribution>(a: (T, T, bool), b: (T, T, bool)) -> (T, T, bool) {
+    (if b.0 < a.0 { b.0 } else { a.0 }, if b.1 > a.1 { b.1 } else { a.1 }, a.2 & b.2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_and_extremes() {
+        let x = [0.1f32, 0.2, 0.3, 0.4, -0.5, 0.6];
+        let t = Tracks::new("X", &x, 2, 3).unwrap();
+        assert_eq!(t.l(), 3);
+        assert_eq!((t.min(), t.max()), (-0.5, 0.6));
+        assert_eq!(t.values().len(), 6);
+    }
+
+    #[test]
+    fn bad_shapes_and_values_are_named() {
+        let x = [0.0f64; 6];
+        assert!(matches!(Tracks::new("X", &x, 3, 3), Err(Error::Shape { what: "X", .. })));
+        assert!(matches!(Tracks::new("X", &x[..0], 0, 5), Err(Error::Empty("X"))));
+        let mut y = vec![0.0f32; 300];
+        y[257] = f32::INFINITY;
+        let e = Tracks::new("X_control", &y, 3, 100).unwrap_err().to_string();
+        assert!(e.contains("X_control") && e.contains("example 2, position 57"), "{e}");
+        y[257] = 0.0;
+        y[1] = f32::NAN;
+        assert!(Tracks::new("X", &y, 3, 100).unwrap_err().to_string().contains("example 0, position 1"));
     }
 }

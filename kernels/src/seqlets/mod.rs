@@ -17,12 +17,16 @@
 
 mod decode;
 mod input;
+mod isotonic;
 mod null;
 mod recursive;
+mod simd;
+mod tfmodisco;
+mod torch_ops;
 
-pub use input::{Attribution, Tracks};
-pub use null::{Binning, NullTables};
+pub use input::Attribution;
 pub use recursive::{RecursiveOptions, recursive_seqlets};
+pub use tfmodisco::{TfmodiscoOptions, tfmodisco_seqlets};
 
 /// One called seqlet: a half-open span `[start, end)` of example `example_idx`, the sum of its
 /// attributions (float64) and its p-value (`NaN`-free; `1.0` for callers without one).

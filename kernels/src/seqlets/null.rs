@@ -4,97 +4,76 @@
 //!
 //! Everything is computed in tangermeme's order so that the tables are bit-identical: float32
 //! (input-dtype) subtraction before the float64 division, convolution sums over ascending
-//! indices without fused multiply-adds, tail sums from the top.
+//! indices without fused multiply-adds, tail sums from the top. The hot loops are written so
+//! that they vectorise (lane-wise IEEE operations give the same bits as scalar ones) and are
+//! compiled twice, for the baseline CPU and for AVX2 (see [`super::simd`]).
 
 use rayon::prelude::*;
 
 use super::input::{Attribution, Tracks};
+use super::simd::dispatch;
 
 /// Equal-width bins over `[xmin, xmax]`, shared by every example (and by a control set).
-///
-/// ```
-/// use motiflift_kernels::seqlets::{Binning, Tracks};
-/// let x = [0.0f32, 1.0, 2.0, 3.0];
-/// let bins = Binning::new(&Tracks::new("X", &x, 1, 4).unwrap(), 4).unwrap();
-/// assert_eq!([bins.bin(0.0f32), bins.bin(2.5), bins.bin(3.0), bins.bin(-7.0)], [0, 2, 3, 0]);
-/// ```
 #[derive(Debug, Clone, Copy)]
-pub struct Binning<T> {
+pub(crate) struct Binning<T> {
     xmin: T,
     width: f64,
-    last: i64,
+    last: u32,
 }
 
 impl<T: Attribution> Binning<T> {
     /// Bins spanning the values of `x`; `None` when every value is equal (tangermeme then calls
-    /// no seqlet). `n_bins` must be at least 2.
-    ///
-    /// ```
-    /// use motiflift_kernels::seqlets::{Binning, Tracks};
-    /// let flat = [0.5f64; 3];
-    /// assert!(Binning::new(&Tracks::new("X", &flat, 1, 3).unwrap(), 10).is_none());
-    /// ```
+    /// no seqlet). `n_bins` must be in `2..=2^31` (checked by the callers' options).
     pub fn new(x: &Tracks<'_, T>, n_bins: usize) -> Option<Self> {
-        let (xmin, xmax) = min_max(x.values());
+        let (xmin, xmax) = (x.min(), x.max());
         if xmax == xmin {
             return None;
         }
         let width = xmax.diff_f64(xmin) / (n_bins - 1) as f64;
-        Some(Self { xmin, width, last: n_bins as i64 - 1 })
+        Some(Self { xmin, width, last: (n_bins - 1) as u32 })
     }
 
     /// The bin of `v`: `floor(float64(v - xmin) / width)` clamped to the end bins.
-    ///
-    /// ```
-    /// use motiflift_kernels::seqlets::{Binning, Tracks};
-    /// let x = [0.0f32, 10.0];
-    /// let bins = Binning::new(&Tracks::new("X", &x, 1, 2).unwrap(), 11).unwrap();
-    /// assert_eq!(bins.bin(9.99f32), 9);
-    /// assert_eq!(bins.bin(99.0f32), 10);
-    /// ```
-    #[inline]
-    pub fn bin(&self, v: T) -> usize {
+    #[inline(always)]
+    pub fn bin(&self, v: T) -> u32 {
         let q = v.diff_f64(self.xmin) / self.width;
-        // floor and trunc differ only for negative quotients, which clamp to bin 0 either way.
-        (q as i64).clamp(0, self.last) as usize
+        // Clamped in floating point (NaN, from an overflowing range, goes to bin 0), then
+        // truncated: floor and trunc differ only for negative quotients, which go to bin 0
+        // either way.
+        let last = f64::from(self.last);
+        let q = if q > 0.0 { q } else { 0.0 };
+        let q = if q < last { q } else { last };
+        // SAFETY: q is in [0, last] and last < 2^31, so it is finite and fits an i32.
+        unsafe { q.to_int_unchecked::<i32>() as u32 }
+    }
+
+    /// The bins of `values` into `out` (same length).
+    pub fn bins_into(&self, values: &[T], out: &mut [u32]) {
+        dispatch!(bins_kernel / bins_kernel_avx2(self, values, out))
     }
 
     /// The number of bins.
-    ///
-    /// ```
-    /// use motiflift_kernels::seqlets::{Binning, Tracks};
-    /// let x = [0.0f32, 1.0];
-    /// assert_eq!(Binning::new(&Tracks::new("X", &x, 1, 2).unwrap(), 7).unwrap().n_bins(), 7);
-    /// ```
     pub fn n_bins(&self) -> usize {
         self.last as usize + 1
     }
 }
 
-/// Smallest and largest value (the input is finite).
-fn min_max<T: Attribution>(v: &[T]) -> (T, T) {
-    let merge = |(lo, hi): (T, T), (a, b): (T, T)| {
-        (if a < lo { a } else { lo }, if b > hi { b } else { hi })
-    };
-    v.par_chunks(1 << 16)
-        .map(|c| c.iter().fold((c[0], c[0]), |acc, &x| merge(acc, (x, x))))
-        .reduce_with(merge)
-        .unwrap_or((v[0], v[0]))
+#[inline(always)]
+fn bins_kernel<T: Attribution>(b: &Binning<T>, values: &[T], out: &mut [u32]) {
+    for (o, &v) in out.iter_mut().zip(values) {
+        *o = b.bin(v);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn bins_kernel_avx2<T: Attribution>(b: &Binning<T>, values: &[T], out: &mut [u32]) {
+    bins_kernel(b, values, out)
 }
 
 /// The upper-tail tables `R_L` for `L = 1..=max_len` (ALGORITHMS §5.1 step 2).
-///
-/// ```
-/// use motiflift_kernels::seqlets::{Binning, NullTables, Tracks};
-/// let x = [0.0f32, 1.0, 1.0, 1.0];
-/// let t = Tracks::new("X", &x, 1, 4).unwrap();
-/// let null = NullTables::new(&t, &Binning::new(&t, 2).unwrap(), 2);
-/// // f = [1/4, 3/4]: P(bin >= 1) = 3/4, P(two bins sum >= 2) = 9/16.
-/// assert_eq!(null.tail(1)[1], 0.75);
-/// assert_eq!(null.tail(2)[2], 0.5625);
-/// ```
 #[derive(Debug, Clone)]
-pub struct NullTables {
+pub(crate) struct NullTables {
     /// `tails[L - 1][s] = R_L[s]`, `s = 0..=n_bins * L`.
     tails: Vec<Vec<f64>>,
 }
@@ -102,26 +81,18 @@ pub struct NullTables {
 impl NullTables {
     /// Builds the histogram of every value of `x` in `bins` and the tail tables up to
     /// `max_len` (at least 1).
-    ///
-    /// ```
-    /// use motiflift_kernels::seqlets::{Binning, NullTables, Tracks};
-    /// let x = [0.0f32, 1.0, 2.0, 3.0];
-    /// let t = Tracks::new("X", &x, 2, 2).unwrap();
-    /// let null = NullTables::new(&t, &Binning::new(&t, 4).unwrap(), 3);
-    /// assert_eq!(null.max_len(), 3);
-    /// assert_eq!(null.tail(3)[0], 1.0);
-    /// ```
     pub fn new<T: Attribution>(x: &Tracks<'_, T>, bins: &Binning<T>, max_len: usize) -> Self {
         let n_bins = bins.n_bins();
         let counts = histogram(x.values(), bins);
         let total = x.values().len() as f64;
         let f: Vec<f64> = counts.iter().map(|&c| c as f64 / total).collect();
         // The nonzero bins in descending order: ascending i = m - j in every output sum.
-        let nz: Vec<(usize, f64)> = (0..n_bins).rev().filter(|&j| f[j] != 0.0).map(|j| (j, f[j])).collect();
+        let nz: Vec<(usize, f64)> =
+            (0..n_bins).rev().filter(|&j| f[j] != 0.0).map(|j| (j, f[j])).collect();
 
         let mut tails = Vec::with_capacity(max_len);
-        // Row L of the sum distribution (n_bins * L entries, the last one zero) at offset PAD,
-        // zero-padded on both sides so that every block reads whole slices.
+        // Row L of the sum distribution (n_bins * L entries, the last one zero) at offset
+        // `pad`, between zeros, so that every block of outputs reads whole slices.
         let pad = n_bins + BLOCK;
         let width = pad + n_bins * max_len.max(1) + BLOCK;
         let mut prev = vec![0.0f64; width];
@@ -131,7 +102,12 @@ impl NullTables {
         for len in 2..=max_len {
             let n_prev = n_bins * (len - 1);
             let n_out = n_prev + n_bins - 1;
-            convolve(&prev, pad, &nz, n_prev, &mut cur[pad..pad + n_out]);
+            let row = Row { prev: &prev, pad, n_prev };
+            cur[pad..pad + n_out].par_chunks_mut(BLOCK * BLOCKS_PER_TASK).enumerate().for_each(
+                |(c, out)| {
+                    dispatch!(convolve / convolve_avx2(&row, &nz, c * BLOCK * BLOCKS_PER_TASK, out))
+                },
+            );
             cur[pad + n_out] = 0.0;
             tails.push(tail_sums(&cur[pad..pad + n_bins * len]));
             std::mem::swap(&mut prev, &mut cur);
@@ -140,78 +116,90 @@ impl NullTables {
     }
 
     /// `R_len`: `tail(len)[s]` is the probability that `len` bins sum to at least `s`.
-    ///
-    /// ```
-    /// # use motiflift_kernels::seqlets::{Binning, NullTables, Tracks};
-    /// # let x = [0.0f32, 1.0];
-    /// # let t = Tracks::new("X", &x, 1, 2).unwrap();
-    /// let null = NullTables::new(&t, &Binning::new(&t, 2).unwrap(), 1);
-    /// assert_eq!(null.tail(1), &[1.0, 0.5, 0.0]);
-    /// ```
     pub fn tail(&self, len: usize) -> &[f64] {
         &self.tails[len - 1]
     }
 
-    /// The longest span length tabulated.
-    ///
-    /// ```
-    /// # use motiflift_kernels::seqlets::{Binning, NullTables, Tracks};
-    /// # let x = [0.0f32, 1.0];
-    /// # let t = Tracks::new("X", &x, 1, 2).unwrap();
-    /// assert_eq!(NullTables::new(&t, &Binning::new(&t, 2).unwrap(), 5).max_len(), 5);
-    /// ```
-    pub fn max_len(&self) -> usize {
-        self.tails.len()
+    /// The smallest bin sum `s` with `R_len[s] < threshold` (the tables are non-increasing),
+    /// so a span of `len` positions has a p-value below `threshold` exactly when its bins sum
+    /// to at least this.
+    pub fn cutoff(&self, len: usize, threshold: f64) -> u64 {
+        self.tail(len).partition_point(|&r| r >= threshold) as u64
     }
 }
 
-/// Outputs per block of the convolution: each block's accumulators stay in registers and its
-/// inner loop over outputs vectorises.
-const BLOCK: usize = 64;
+/// Outputs per block of the convolution: the block's accumulators stay in registers (8 AVX2
+/// registers) while the nonzero bins stream by.
+const BLOCK: usize = 32;
+/// Blocks per parallel task.
+const BLOCKS_PER_TASK: usize = 16;
+/// Values binned per step of the histogram: binned into a buffer first (a loop that
+/// vectorises), then counted.
+const CHUNK: usize = 1024;
+/// Interleaved sub-histograms, so that equal consecutive bins do not wait on each other.
+const SPLIT: usize = 4;
 
 /// Counts of every value of `v` per bin (integers, so any summation order gives the same).
 fn histogram<T: Attribution>(v: &[T], bins: &Binning<T>) -> Vec<u64> {
     let n_bins = bins.n_bins();
-    v.par_chunks(1 << 16)
-        .fold(
-            || vec![0u64; n_bins],
-            |mut h, c| {
-                for &x in c {
-                    h[bins.bin(x)] += 1;
-                }
-                h
-            },
-        )
-        .reduce(
-            || vec![0u64; n_bins],
-            |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                a
-            },
-        )
-}
-
-/// `out[m] = Σ_i prev[i] · f[m − i]` over ascending `i`, from `+0.0`, products rounded before
-/// each addition. `prev` holds the previous row at offset `pad` between zeros; terms reading
-/// the zeros add `+0.0`, which leaves a non-negative sum unchanged.
-fn convolve(prev: &[f64], pad: usize, nz: &[(usize, f64)], n_prev: usize, out: &mut [f64]) {
-    out.par_chunks_mut(BLOCK * 8).enumerate().for_each(|(c, chunk)| {
-        for (b, block) in chunk.chunks_mut(BLOCK).enumerate() {
-            let m0 = c * BLOCK * 8 + b * BLOCK;
-            let mut acc = [0.0f64; BLOCK];
-            // Nonzero bins j reaching some output of the block: m0 - n_prev < j <= m0 + BLOCK - 1.
-            for &(j, fj) in nz {
-                if j + n_prev <= m0 || j >= m0 + BLOCK {
-                    continue;
-                }
-                let o = pad + m0 - j;
-                for (a, &p) in acc.iter_mut().zip(&prev[o..o + BLOCK]) {
-                    *a += p * fj;
+    let merged = v
+        .par_chunks(CHUNK * 64)
+        .map(|c| {
+            let mut h = vec![0u32; SPLIT * n_bins];
+            let mut buf = [0u32; CHUNK];
+            for part in c.chunks(CHUNK) {
+                let b = &mut buf[..part.len()];
+                bins.bins_into(part, b);
+                for (j, &bin) in b.iter().enumerate() {
+                    h[(j % SPLIT) * n_bins + bin as usize] += 1;
                 }
             }
-            block.copy_from_slice(&acc[..block.len()]);
+            h.iter().map(|&x| u64::from(x)).collect::<Vec<u64>>()
+        })
+        .reduce_with(|mut a, b| {
+            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+            a
+        })
+        .unwrap_or_default();
+    (0..n_bins).map(|k| (0..SPLIT).map(|s| merged[s * n_bins + k]).sum()).collect()
+}
+
+/// The previous row of the sum distribution, at offset `pad` between zeros.
+struct Row<'a> {
+    prev: &'a [f64],
+    pad: usize,
+    n_prev: usize,
+}
+
+/// `out[m − m_base] = Σ_i prev[i] · f[m − i]` over ascending `i`, from `+0.0`, each product
+/// rounded before its addition. Terms reading the zeros around the row add `+0.0`, which
+/// leaves a non-negative sum unchanged.
+#[inline(always)]
+fn convolve(row: &Row<'_>, nz: &[(usize, f64)], m_base: usize, out: &mut [f64]) {
+    for (b, block) in out.chunks_mut(BLOCK).enumerate() {
+        let m0 = m_base + b * BLOCK;
+        // Nonzero bins j (descending in nz) reaching an output: m0 − n_prev < j < m0 + BLOCK.
+        let hi = nz.partition_point(|&(j, _)| j >= m0 + BLOCK);
+        let lo = nz.partition_point(|&(j, _)| j + row.n_prev > m0);
+        let mut acc = [0.0f64; BLOCK];
+        for &(j, fj) in &nz[hi..lo.max(hi)] {
+            let o = row.pad + m0 - j;
+            let pv: [f64; BLOCK] = match row.prev[o..].first_chunk::<BLOCK>() {
+                Some(pv) => *pv,
+                None => [0.0; BLOCK],
+            };
+            acc = std::array::from_fn(|b| acc[b] + pv[b] * fj);
         }
-    });
+        for (o, a) in block.iter_mut().zip(acc) {
+            *o = a;
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn convolve_avx2(row: &Row<'_>, nz: &[(usize, f64)], m_base: usize, out: &mut [f64]) {
+    convolve(row, nz, m_base, out)
 }
 
 /// `R[s] = R[s + 1] + S[s]` from the top, with `R[len(S)] = 0`.
@@ -221,4 +209,83 @@ fn tail_sums(s: &[f64]) -> Vec<f64> {
         r[i] = r[i + 1] + s[i];
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tracks<T: Attribution>(x: &[T], n: usize, l: usize) -> Tracks<'_, T> {
+        Tracks::new("X", x, n, l).unwrap()
+    }
+
+    #[test]
+    fn bins_clamp_to_the_end_bins() {
+        let x = [0.0f32, 1.0, 2.0, 3.0];
+        let bins = Binning::new(&tracks(&x, 1, 4), 4).unwrap();
+        assert_eq!([bins.bin(0.0), bins.bin(2.5), bins.bin(3.0), bins.bin(-7.0), bins.bin(99.0)], [0, 2, 3, 0, 3]);
+        let mut out = [9u32; 4];
+        bins.bins_into(&x, &mut out);
+        assert_eq!(out, [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn float32_subtraction_happens_before_the_division() {
+        // xmin = -1, width = 1: -1e-9 - (-1) rounds to 1.0 in float32 (bin 1), while the
+        // float64 difference 0.999999999 stays in bin 0.
+        let x32 = [-1.0f32, 1.0];
+        assert_eq!(Binning::new(&tracks(&x32, 1, 2), 3).unwrap().bin(-1e-9f32), 1);
+        let x64 = [-1.0f64, 1.0];
+        assert_eq!(Binning::new(&tracks(&x64, 1, 2), 3).unwrap().bin(-1e-9f64), 0);
+    }
+
+    #[test]
+    fn constant_input_has_no_bins() {
+        assert!(Binning::new(&tracks(&[0.5f64; 3], 1, 3), 10).is_none());
+    }
+
+    #[test]
+    fn tails_of_a_two_bin_histogram() {
+        let x = [0.0f32, 1.0, 1.0, 1.0];
+        let t = tracks(&x, 1, 4);
+        let null = NullTables::new(&t, &Binning::new(&t, 2).unwrap(), 3);
+        // f = [1/4, 3/4]; sums of L bins are binomial(L, 3/4).
+        assert_eq!(null.tail(1), &[1.0, 0.75, 0.0]);
+        assert_eq!(null.tail(2), &[1.0, 0.9375, 0.5625, 0.0, 0.0]);
+        assert_eq!(null.tail(3)[3], 0.421875);
+        assert_eq!(null.tail(3)[0], 1.0);
+        assert_eq!(null.cutoff(2, 0.6), 2);
+        assert_eq!(null.cutoff(2, 1.0), 1);
+    }
+
+    #[test]
+    fn convolution_matches_a_direct_ascending_sum() {
+        // Many bins (several blocks per row, empty bins in between) against the definition.
+        let x: Vec<f64> = (0..5000).map(|i| ((i * 7919) % 1009) as f64 * if i % 3 == 0 { 0.001 } else { 0.0003 }).collect();
+        let t = tracks(&x, 10, 500);
+        let bins = Binning::new(&t, 150).unwrap();
+        let null = NullTables::new(&t, &bins, 4);
+        let mut counts = vec![0u64; 150];
+        x.iter().for_each(|&v| counts[bins.bin(v) as usize] += 1);
+        let f: Vec<f64> = counts.iter().map(|&c| c as f64 / 5000.0).collect();
+        let mut prev = f.clone();
+        for len in 2..=4 {
+            let mut cur = vec![0.0f64; 150 * len];
+            for (m, c) in cur.iter_mut().enumerate().take(150 * len - 1) {
+                let mut acc = 0.0f64;
+                for (i, &p) in prev.iter().enumerate() {
+                    if m >= i && m - i < 150 {
+                        acc += p * f[m - i];
+                    }
+                }
+                *c = acc;
+            }
+            let mut r = vec![0.0f64; 150 * len + 1];
+            for s in (0..150 * len).rev() {
+                r[s] = r[s + 1] + cur[s];
+            }
+            assert_eq!(null.tail(len), &r[..], "length {len}");
+            prev = cur;
+        }
+    }
 }

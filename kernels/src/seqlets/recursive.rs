@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use super::Seqlet;
-use super::decode::Workspace;
+use super::decode::{LANES, Workspace};
 use super::input::{Attribution, Tracks};
 use super::null::{Binning, NullTables};
 use crate::{Error, Result};
@@ -66,6 +66,16 @@ impl RecursiveOptions {
         }
         if self.n_bins < 2 {
             return invalid("n_bins", format!("must be at least 2, got {}", self.n_bins));
+        }
+        // The null tables hold n_bins * max_seqlet_len float64 values per length.
+        if (self.n_bins as u128) * (self.max_seqlet_len as u128) >= 1 << 31 {
+            return invalid(
+                "n_bins",
+                format!(
+                    "n_bins * max_seqlet_len must be below 2^31, got {} * {}",
+                    self.n_bins, self.max_seqlet_len
+                ),
+            );
         }
         Ok(())
     }
@@ -136,6 +146,8 @@ impl<'o, T: Attribution> Caller<'o, T> {
                 || Workspace::new(l, o.n_lens()),
                 |ws, (task, rows)| {
                     let mut out = Vec::new();
+                    // (row within the task, its first seqlet, one past its last)
+                    let mut spans = Vec::new();
                     for (r, row) in rows.chunks(l).enumerate() {
                         let i = task * ROWS_PER_TASK + r;
                         ws.build(row, &self.bins, &self.null, o.min_seqlet_len, o.max_seqlet_len, threshold);
@@ -150,9 +162,15 @@ impl<'o, T: Attribution> Caller<'o, T> {
                             })
                         });
                         if out.len() > first {
-                            ws.prefix_sums(row);
-                            for s in &mut out[first..] {
-                                s.attribution = ws.attribution(s.start, s.end);
+                            spans.push((r, first, out.len()));
+                        }
+                    }
+                    for group in spans.chunks(LANES) {
+                        let lanes: Vec<&[T]> = group.iter().map(|&(r, ..)| &rows[r * l..(r + 1) * l]).collect();
+                        ws.prefix_sums(&lanes);
+                        for (lane, &(_, a, b)) in group.iter().enumerate() {
+                            for s in &mut out[a..b] {
+                                s.attribution = ws.attribution(lane, s.start, s.end);
                             }
                         }
                     }
@@ -160,10 +178,18 @@ impl<'o, T: Attribution> Caller<'o, T> {
                 },
             )
             .collect();
-        let mut seqlets: Vec<Seqlet> = per_task.into_iter().flatten().collect();
-        seqlets.par_sort_by(|a, b| a.p_value.total_cmp(&b.p_value));
-        seqlets
+        let seqlets: Vec<Seqlet> = per_task.into_iter().flatten().collect();
+        sort_by_p_value(seqlets)
     }
+}
+
+/// Sorts stably by p-value (non-negative, so their bit patterns sort as the values do): an
+/// unstable sort of (bits, calling index) pairs, which are distinct, gives the stable order.
+fn sort_by_p_value(seqlets: Vec<Seqlet>) -> Vec<Seqlet> {
+    let mut keys: Vec<(u64, usize)> =
+        seqlets.iter().enumerate().map(|(i, s)| (s.p_value.to_bits(), i)).collect();
+    keys.par_sort_unstable();
+    keys.into_iter().map(|(_, i)| seqlets[i]).collect()
 }
 
 #[cfg(test)]
