@@ -16,6 +16,7 @@
 //! ```
 
 mod decode;
+mod fdr;
 mod input;
 mod isotonic;
 mod null;
@@ -24,6 +25,7 @@ mod simd;
 mod tfmodisco;
 mod torch_ops;
 
+pub use fdr::{FdrRow, FdrSeqlets, recursive_seqlets_fdr};
 pub use input::Attribution;
 pub use recursive::{RecursiveOptions, recursive_seqlets};
 pub use tfmodisco::{TfmodiscoOptions, tfmodisco_seqlets};

@@ -134,6 +134,18 @@ impl<'o, T: Attribution> Caller<'o, T> {
         Some(Self { bins, null, options })
     }
 
+    pub fn options(&self) -> &RecursiveOptions {
+        self.options
+    }
+
+    pub fn bins(&self) -> &Binning<T> {
+        &self.bins
+    }
+
+    pub fn null(&self) -> &NullTables {
+        &self.null
+    }
+
     /// Calls the seqlets of every example of `x` at `threshold`, sorted stably by p-value.
     pub fn call(&self, x: &Tracks<'_, T>, threshold: f64) -> Vec<Seqlet> {
         let o = self.options;
