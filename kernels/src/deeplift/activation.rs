@@ -49,6 +49,10 @@ pub enum Activation {
     Log,
 }
 
+/// SELU's constants (PyTorch).
+const SELU_ALPHA: f64 = 1.673_263_242_354_377_3;
+const SELU_SCALE: f64 = 1.050_700_987_355_480_5;
+
 impl Activation {
     /// The activation for an ONNX / PyTorch op name with default parameters, if known.
     ///
@@ -100,6 +104,70 @@ impl Activation {
             Self::Softplus { beta } => act::softplus(x, beta),
             Self::Exp => x.exp(),
             Self::Log => x.log(),
+        }
+    }
+
+    /// The ordinary derivative `f'(x)`, elementwise — the rescale rule's fallback where the
+    /// input difference is below the threshold. At a kink (ReLU at 0) it takes PyTorch's value.
+    ///
+    /// ```
+    /// use burn::backend::Flex;
+    /// use burn::tensor::Tensor;
+    /// use motiflift_kernels::deeplift::Activation;
+    /// let x = Tensor::<Flex, 1>::from_floats([-1.0, 0.0, 2.0], &Default::default());
+    /// let d = Activation::Relu.derivative(x).into_data().to_vec::<f32>().unwrap();
+    /// assert_eq!(d, vec![0.0, 0.0, 1.0]);
+    /// ```
+    pub fn derivative<B: Backend, const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
+        let positive = || x.clone().greater_elem(0.0);
+        match *self {
+            Self::Relu => positive().float(),
+            Self::LeakyRelu { slope } => {
+                x.ones_like().mask_fill(x.clone().lower_equal_elem(0.0), slope)
+            }
+            Self::Elu { alpha } => {
+                let neg = x.clone().exp().mul_scalar(alpha);
+                neg.mask_fill(positive(), 1.0)
+            }
+            Self::Selu => {
+                let neg = x.clone().exp().mul_scalar(SELU_ALPHA * SELU_SCALE);
+                neg.mask_fill(positive(), SELU_SCALE)
+            }
+            Self::Gelu => {
+                // Φ(x) + x·φ(x)
+                let cdf = x
+                    .clone()
+                    .div_scalar(std::f64::consts::SQRT_2)
+                    .erf()
+                    .add_scalar(1.0)
+                    .mul_scalar(0.5);
+                let pdf = x
+                    .clone()
+                    .powf_scalar(2.0)
+                    .mul_scalar(-0.5)
+                    .exp()
+                    .mul_scalar(1.0 / (2.0 * std::f64::consts::PI).sqrt());
+                cdf + x * pdf
+            }
+            Self::Silu => {
+                let s = act::sigmoid(x.clone());
+                s.clone() + x * s.clone() * s.neg().add_scalar(1.0)
+            }
+            Self::Mish => {
+                // tanh(sp) + x·sigmoid(x)·(1 − tanh(sp)²)
+                let t = act::softplus(x.clone(), 1.0).tanh();
+                let s = act::sigmoid(x.clone());
+                t.clone() + x * s * t.powf_scalar(2.0).neg().add_scalar(1.0)
+            }
+            Self::Sigmoid => {
+                let s = act::sigmoid(x);
+                s.clone() * s.neg().add_scalar(1.0)
+            }
+            Self::LogSigmoid => act::sigmoid(x).neg().add_scalar(1.0),
+            Self::Tanh => x.tanh().powf_scalar(2.0).neg().add_scalar(1.0),
+            Self::Softplus { beta } => act::sigmoid(x.mul_scalar(beta)),
+            Self::Exp => x.exp(),
+            Self::Log => x.recip(),
         }
     }
 }

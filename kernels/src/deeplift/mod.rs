@@ -19,6 +19,10 @@
 
 mod activation;
 pub mod rules;
+#[cfg(test)]
+mod tests;
+
+pub use rules::DeepLift;
 
 pub use activation::Activation;
 
