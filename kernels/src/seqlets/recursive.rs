@@ -241,4 +241,100 @@ mod tests {
         let got: Vec<_> = got.iter().map(|s| (s.example_idx, s.start, s.end, s.attribution, s.p_value)).collect();
         assert_eq!(got, expected);
     }
+
+    /// Deterministic noise with a few planted bumps, `n` rows of `l`.
+    fn bumpy(n: usize, l: usize) -> Vec<f32> {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut x: Vec<f32> = (0..n * l)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                ((state >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.1
+            })
+            .collect();
+        for i in 0..n {
+            let s = (i * 37) % (l - 12);
+            x[i * l + s..i * l + s + 3 + i % 9].iter_mut().for_each(|v| *v += 0.3);
+        }
+        x
+    }
+
+    /// ALGORITHMS §5.1 steps 3-4 with the full matrices, straight from the definition.
+    fn dense_reference(x: &[f32], n: usize, l: usize, o: &RecursiveOptions) -> Vec<Seqlet> {
+        let t = Tracks::new("X", x, n, l).unwrap();
+        let Some(caller) = Caller::new(&t, o) else { return Vec::new() };
+        let mut out = Vec::new();
+        for (i, row) in x.chunks(l).enumerate() {
+            let bins: Vec<usize> = row.iter().map(|&v| caller.bins.bin(v) as usize).collect();
+            let p = |len: usize, k: usize| caller.null.tail(len)[bins[k..k + len].iter().sum::<usize>()];
+            let pm = |len: usize, k: usize| (o.min_seqlet_len..=len).map(|m| p(m, k)).fold(0.0, f64::max);
+            let tm = |len: usize, k: usize| {
+                (0..=len - o.min_seqlet_len).map(|d| pm(len - d, k + d)).fold(0.0, f64::max)
+            };
+            let mut called = vec![false; l];
+            for len in (o.min_seqlet_len..=o.max_seqlet_len.min(l)).rev() {
+                let mut cands: Vec<(f64, usize)> =
+                    (0..=l - len).filter(|&k| tm(len, k) < o.threshold).map(|k| (pm(len, k), k)).collect();
+                cands.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                for (_, k) in cands {
+                    if called[k..k + len].iter().any(|&c| c) {
+                        continue;
+                    }
+                    called[k..k + len].fill(true);
+                    let (s, e) = (k.saturating_sub(o.additional_flanks), (k + len + o.additional_flanks).min(l));
+                    let mut c = vec![0.0f64; l + 1];
+                    for j in 0..l {
+                        c[j + 1] = c[j] + f64::from(row[j]);
+                    }
+                    out.push(Seqlet { example_idx: i, start: s, end: e, attribution: c[e] - c[s], p_value: p(len, k) });
+                }
+            }
+        }
+        out.sort_by(|a, b| a.p_value.total_cmp(&b.p_value));
+        out
+    }
+
+    #[test]
+    fn sparse_decoder_equals_the_definition() {
+        let (n, l) = (12, 90);
+        let x = bumpy(n, l);
+        for o in [
+            RecursiveOptions::default(),
+            RecursiveOptions { threshold: 0.2, min_seqlet_len: 1, max_seqlet_len: 6, additional_flanks: 2, n_bins: 50 },
+            RecursiveOptions { threshold: 0.05, min_seqlet_len: 3, max_seqlet_len: 3, additional_flanks: 0, n_bins: 7 },
+            RecursiveOptions { threshold: 1.0, min_seqlet_len: 5, max_seqlet_len: 120, additional_flanks: 100, n_bins: 20 },
+        ] {
+            assert_eq!(recursive_seqlets(&x, n, l, &o).unwrap(), dense_reference(&x, n, l, &o), "{o:?}");
+        }
+    }
+
+    #[test]
+    fn same_output_for_any_thread_count() {
+        let (n, l) = (300, 400);
+        let x = bumpy(n, l);
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| recursive_seqlets(&x, n, l, &RecursiveOptions::default()).unwrap())
+        };
+        let one = run(1);
+        assert!(one.len() > 100);
+        assert_eq!(one, run(3));
+    }
+
+    #[test]
+    fn options_are_checked() {
+        let x = [0.0f32, 1.0, 0.5, 0.2];
+        let bad = |o: RecursiveOptions| recursive_seqlets(&x, 1, 4, &o).unwrap_err().to_string();
+        assert!(bad(RecursiveOptions { threshold: 0.0, ..Default::default() }).contains("threshold"));
+        assert!(bad(RecursiveOptions { threshold: f64::NAN, ..Default::default() }).contains("threshold"));
+        assert!(bad(RecursiveOptions { min_seqlet_len: 0, ..Default::default() }).contains("min_seqlet_len"));
+        assert!(bad(RecursiveOptions { min_seqlet_len: 9, max_seqlet_len: 8, ..Default::default() }).contains("max_seqlet_len"));
+        assert!(bad(RecursiveOptions { n_bins: 1, ..Default::default() }).contains("n_bins"));
+        assert!(bad(RecursiveOptions { n_bins: 1 << 30, ..Default::default() }).contains("n_bins"));
+        assert!(recursive_seqlets(&x, 2, 4, &RecursiveOptions::default()).is_err());
+    }
 }

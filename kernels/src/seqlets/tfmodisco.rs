@@ -276,3 +276,39 @@ fn passing_bounds(pos: &[f32], neg: &[f32], pos_t: f64, neg_t: f64, o: &Tfmodisc
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extraction_takes_first_maxima_and_suppresses_neighbours() {
+        let ninf = f32::NEG_INFINITY;
+        let mut row = vec![ninf, 1.0, 3.0, ninf, 3.0, 2.0, ninf, ninf, 0.5, ninf];
+        // The first 3.0 (at 2) wins and clears [0, 5), the other 3.0 with it; then 2.0 at 5
+        // clears [3, 8); then 0.5 at 8.
+        assert_eq!(extract(&mut row, 2), vec![2, 5, 8]);
+        assert!(row.iter().all(|&v| v == ninf));
+    }
+
+    #[test]
+    fn options_are_checked() {
+        let x = vec![0.0f32; 2 * 50];
+        let bad = |o: TfmodiscoOptions| tfmodisco_seqlets(&x, 2, 50, &o).unwrap_err().to_string();
+        assert!(bad(TfmodiscoOptions { window_size: 0, ..Default::default() }).contains("window_size"));
+        assert!(bad(TfmodiscoOptions { window_size: 51, ..Default::default() }).contains("window_size"));
+        assert!(bad(TfmodiscoOptions { target_fdr: 1.0, ..Default::default() }).contains("target_fdr"));
+        assert!(bad(TfmodiscoOptions { max_passing_frac: 1.5, ..Default::default() }).contains("max_passing_frac"));
+        assert!(tfmodisco_seqlets(&x[..0], 0, 50, &TfmodiscoOptions::default()).is_err());
+        // Windows all inside the flanks: nothing to call.
+        let o = TfmodiscoOptions { window_size: 21, flank: 15, ..Default::default() };
+        assert!(tfmodisco_seqlets(&x, 2, 50, &o).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_degenerate_null_is_an_error_not_a_panic() {
+        // Constant input: every window sum equals, the peak bin holds them on its edge.
+        let x = vec![0.25f32; 3 * 60];
+        assert!(tfmodisco_seqlets(&x, 3, 60, &TfmodiscoOptions::default()).is_err());
+    }
+}
