@@ -1,0 +1,129 @@
+"""Time tangermeme 1.6.0 on the jobs that motiflift's criterion benches (`benches/`) time.
+
+Run through `scripts/bench_tangermeme.sh`, which makes the virtual environment. Usage:
+
+    bench_tangermeme.py [--repeats R] [JOB ...]
+
+Each job is a function registered with `@job(name)`: it builds its inputs (seeded, so the runs
+are comparable with the Rust benches), then times its calls with `best_of` and returns rows of
+(case, seconds). With no JOB, every registered job runs. To add a job (seqlets, tomtom,
+deep_lift_shap, ...), write one more decorated function; nothing else needs to change.
+"""
+
+import argparse
+import os
+import tempfile
+import time
+
+import numpy
+
+JOBS = {}
+
+
+def job(name):
+    """Register a benchmark job under `name`."""
+
+    def register(fn):
+        JOBS[name] = fn
+        return fn
+
+    return register
+
+
+def best_of(fn, repeats):
+    """Run `fn` once to warm up (numba compilation, file caches), then `repeats` times; return
+    the fastest wall-clock time in seconds."""
+
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+@job("shuffle")
+def bench_shuffle(repeats):
+    """dinucleotide_shuffle of 1,000 x 2,114 bp x 20 shuffles (benches/shuffle.rs)."""
+
+    from tangermeme.ersatz import dinucleotide_shuffle
+    from tangermeme.utils import random_one_hot
+
+    X = random_one_hot((1000, 4, 2114), random_state=0)
+    rows = []
+    for n_jobs in (1, 2):
+        seconds = best_of(lambda: dinucleotide_shuffle(X, n=20, random_state=0, n_jobs=n_jobs), repeats)
+        rows.append((f"dinucleotide_shuffle 1000 x 2114 x 20, n_jobs={n_jobs}", seconds))
+    return rows
+
+
+def write_genome(directory, chrom_lengths, seed=0, line_width=60):
+    """A random genome (about a tenth soft-masked) as FASTA; returns its path."""
+
+    rng = numpy.random.RandomState(seed)
+    path = os.path.join(directory, "genome.fa")
+    with open(path, "w") as fasta:
+        for name, length in chrom_lengths.items():
+            seq = numpy.frombuffer(b"ACGT", dtype=numpy.uint8)[rng.randint(4, size=length)].copy()
+            lower = rng.random_sample(length // 1000 + 1) < 0.1
+            for k in numpy.nonzero(lower)[0]:
+                seq[k * 1000:(k + 1) * 1000] |= 0x20
+            text = seq.tobytes().decode()
+            fasta.write(f">{name}\n")
+            for i in range(0, length, line_width):
+                fasta.write(text[i:i + line_width] + "\n")
+    return path
+
+
+def write_bed(directory, chrom_lengths, n_loci, seed=1, margin=5000):
+    """`n_loci` random intervals (200-700 bp) away from the chromosome ends; returns its path."""
+
+    rng = numpy.random.RandomState(seed)
+    names = list(chrom_lengths)
+    path = os.path.join(directory, "loci.bed")
+    with open(path, "w") as bed:
+        for _ in range(n_loci):
+            chrom = names[rng.randint(len(names))]
+            start = rng.randint(margin, chrom_lengths[chrom] - margin)
+            bed.write(f"{chrom}\t{start}\t{start + rng.randint(200, 701)}\n")
+    return path
+
+
+@job("extract")
+def bench_extract(repeats):
+    """extract_loci of 10,000 loci, 2,114-bp windows, from a random 3 x 10 Mb genome."""
+
+    from tangermeme.io import extract_loci
+
+    chrom_lengths = {"chr1": 10_000_000, "chr2": 10_000_000, "chr3": 10_000_000}
+    rows = []
+    with tempfile.TemporaryDirectory() as directory:
+        fasta = write_genome(directory, chrom_lengths)
+        bed = write_bed(directory, chrom_lengths, 10_000)
+        for n_jobs in (1, 4):
+            seconds = best_of(lambda: extract_loci(bed, fasta, in_window=2114, n_jobs=n_jobs), repeats)
+            rows.append((f"extract_loci 10,000 loci x 2114 bp, n_jobs={n_jobs}", seconds))
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("jobs", nargs="*", metavar="JOB",
+        help="jobs to run: {} (default: all)".format(", ".join(sorted(JOBS))))
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per case (default 5)")
+    args = parser.parse_args()
+    unknown = [name for name in args.jobs if name not in JOBS]
+    if unknown:
+        parser.error("unknown job(s) {}; known: {}".format(", ".join(unknown), ", ".join(sorted(JOBS))))
+
+    import tangermeme
+    print(f"tangermeme {tangermeme.__version__}, numpy {numpy.__version__}, {os.cpu_count()} CPUs")
+    print(f"{'job':<10} {'case':<50} {'best (s)':>10}")
+    for name in args.jobs or sorted(JOBS):
+        for case, seconds in JOBS[name](args.repeats):
+            print(f"{name:<10} {case:<50} {seconds:>10.4f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
