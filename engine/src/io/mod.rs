@@ -1,1 +1,9 @@
 //! Readers and writers: FASTA, BED, loci extraction, MEME, `.npy`, tables.
+
+pub mod atomic;
+pub mod bed;
+pub mod fasta;
+pub mod loci;
+pub mod meme;
+pub mod npy;
+pub mod table;
