@@ -99,9 +99,8 @@ pub fn count_annotations(rows: &[[usize; 2]], shape: Option<(usize, usize)>, dim
 
 /// Counts pairs of annotations that occur in the same example (§6.3): an `(n, n)` matrix with
 /// `n` the maximum annotation index + 1 or `shape` (empty input needs `shape`). Per example, in
-/// row order (sorted and
-/// de-duplicated when `unique`), every pair of list positions `p < q` adds 1 to
-/// `y[A[p], A[q]]` and, when `symmetric` and the two differ, to `y[A[q], A[p]]`.
+/// row order (sorted and de-duplicated when `unique`), every pair of list positions `p < q` adds
+/// 1 to `y[A[p], A[q]]` and, when `symmetric` and the two differ, to `y[A[q], A[p]]`.
 ///
 /// ```
 /// use motiflift_kernels::counts::pairwise_annotations;
