@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod cli;
 pub mod io;
 
 pub use error::{Error, Result};

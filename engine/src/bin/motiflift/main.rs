@@ -1,1 +1,17 @@
-fn main() {}
+//! The `motiflift` binary: parses the command line and runs [`motiflift::cli`].
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = motiflift::cli::Cli::parse();
+    match motiflift::cli::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let message = e.to_string().replace('\n', " ");
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
