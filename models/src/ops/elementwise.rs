@@ -1,0 +1,136 @@
+//! Elementwise arithmetic with numpy broadcasting, on float tensors and on shape integers.
+
+use burn::tensor::{Scalar, backend::Backend, ops::FloatTensor};
+
+use super::OpResult;
+use crate::value::{DynTensor, Ints, Value};
+
+/// An elementwise arithmetic op.
+///
+/// ```
+/// use motiflift_models::ops::BinaryOp;
+/// assert_eq!(BinaryOp::Sub.apply_i64(7, 2), 5);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOp {
+    /// `a + b`.
+    Add,
+    /// `a − b`.
+    Sub,
+    /// `a · b`.
+    Mul,
+    /// `a / b` (integer division truncates, as ONNX).
+    Div,
+}
+
+impl BinaryOp {
+    /// The ONNX op name.
+    ///
+    /// ```
+    /// assert_eq!(motiflift_models::ops::BinaryOp::Mul.name(), "Mul");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "Add",
+            BinaryOp::Sub => "Sub",
+            BinaryOp::Mul => "Mul",
+            BinaryOp::Div => "Div",
+        }
+    }
+
+    /// The op on two integers (shape arithmetic); division by zero gives 0.
+    ///
+    /// ```
+    /// assert_eq!(motiflift_models::ops::BinaryOp::Div.apply_i64(2114, 2), 1057);
+    /// ```
+    pub fn apply_i64(self, a: i64, b: i64) -> i64 {
+        match self {
+            BinaryOp::Add => a.wrapping_add(b),
+            BinaryOp::Sub => a.wrapping_sub(b),
+            BinaryOp::Mul => a.wrapping_mul(b),
+            BinaryOp::Div => a.checked_div(b).unwrap_or(0),
+        }
+    }
+
+    fn apply<B: Backend>(self, a: FloatTensor<B>, b: FloatTensor<B>) -> FloatTensor<B> {
+        match self {
+            BinaryOp::Add => B::float_add(a, b),
+            BinaryOp::Sub => B::float_sub(a, b),
+            BinaryOp::Mul => B::float_mul(a, b),
+            BinaryOp::Div => B::float_div(a, b),
+        }
+    }
+}
+
+/// The numpy broadcast of two shapes.
+pub(crate) fn broadcast_dims(a: &[usize], b: &[usize]) -> OpResult<Vec<usize>> {
+    let rank = a.len().max(b.len());
+    let get = |d: &[usize], i: usize| {
+        if i + d.len() >= rank { d[i + d.len() - rank] } else { 1 }
+    };
+    (0..rank)
+        .map(|i| match (get(a, i), get(b, i)) {
+            (x, y) if x == y || y == 1 => Ok(x),
+            (1, y) => Ok(y),
+            _ => Err(format!("shapes {a:?} and {b:?} do not broadcast")),
+        })
+        .collect()
+}
+
+/// `a ∘ b` with numpy broadcasting; integers stay integers, an integer operand of a float op
+/// becomes a float constant.
+pub(crate) fn binary<B: Backend>(op: BinaryOp, inputs: &[Value<B>], device: &B::Device) -> OpResult<Value<B>> {
+    let (a, b) = match inputs {
+        [a, b] => (a, b),
+        _ => return Err(format!("expected 2 inputs, got {}", inputs.len())),
+    };
+    match (a, b) {
+        (Value::Ints(x), Value::Ints(y)) => {
+            let dims = broadcast_dims(&x.dims, &y.dims)?;
+            let n: usize = dims.iter().product();
+            let at = |v: &Ints, i: usize| if v.values.len() == 1 { v.values[0] } else { v.values[i % v.values.len()] };
+            if (x.values.len() != 1 && x.values.len() != n) || (y.values.len() != 1 && y.values.len() != n) {
+                return Err(format!("integer broadcasting of {:?} and {:?} is limited to scalars", x.dims, y.dims));
+            }
+            Ok(Value::Ints(Ints { values: (0..n).map(|i| op.apply_i64(at(x, i), at(y, i))).collect(), dims }))
+        }
+        _ => {
+            let (x, y) = (to_float(a, device), to_float(b, device));
+            let dims = broadcast_dims(&x.dims(), &y.dims())?;
+            let lift = |t: DynTensor<B>| {
+                let d = t.dims();
+                t.reshape(&[vec![1; dims.len() - d.len()], d].concat())
+            };
+            Ok(Value::Float(DynTensor(op.apply::<B>(lift(x).0, lift(y).0))))
+        }
+    }
+}
+
+/// A float view of a value (integers become a constant).
+pub(crate) fn to_float<B: Backend>(v: &Value<B>, device: &B::Device) -> DynTensor<B> {
+    match v {
+        Value::Float(t) => t.clone(),
+        Value::Ints(i) => {
+            let dims = if i.dims.is_empty() { vec![1] } else { i.dims.clone() };
+            DynTensor::from_f32(i.values.iter().map(|&x| x as f32).collect(), &dims, device)
+        }
+    }
+}
+
+/// `x ∘ c`, or `c ∘ x` when `scalar_first`.
+pub(crate) fn scalar<B: Backend>(op: BinaryOp, x: DynTensor<B>, c: f64, scalar_first: bool) -> DynTensor<B> {
+    let s = Scalar::Float(c);
+    DynTensor(match (op, scalar_first) {
+        (BinaryOp::Add, _) => B::float_add_scalar(x.0, s),
+        (BinaryOp::Mul, _) => B::float_mul_scalar(x.0, s),
+        (BinaryOp::Sub, false) => B::float_sub_scalar(x.0, s),
+        (BinaryOp::Sub, true) => B::float_add_scalar(B::float_neg(x.0), s),
+        (BinaryOp::Div, false) => B::float_div_scalar(x.0, s),
+        (BinaryOp::Div, true) => B::float_mul_scalar(B::float_recip(x.0), s),
+    })
+}
+
+/// `−x`.
+pub(crate) fn neg<B: Backend>(x: DynTensor<B>) -> DynTensor<B> {
+    DynTensor(B::float_neg(x.0))
+}
