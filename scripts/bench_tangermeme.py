@@ -107,6 +107,39 @@ def bench_extract(repeats):
     return rows
 
 
+def synthetic_tracks(n, length=2114):
+    """Laplace(0, 0.01) attribution tracks from a splitmix64 stream, one 8-bp bump of
+    0.02 * (1 + i % 5) per track: the tracks of benches/seqlets.rs."""
+
+    u64 = numpy.uint64
+    z = numpy.arange(n * length, dtype=u64) + u64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> u64(30))) * u64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> u64(27))) * u64(0x94D049BB133111EB)
+    z = z ^ (z >> u64(31))
+    u = ((z >> u64(11)).astype(numpy.float64) + 0.5) / 2.0 ** 53
+    x = numpy.where(u < 0.5, 0.01 * numpy.log(2 * u), -0.01 * numpy.log(2 * (1 - u)))
+    x = x.astype(numpy.float32).reshape(n, length)
+    for i in range(n):
+        start = (i * 37) % (length - 8)
+        x[i, start:start + 8] += numpy.float32(0.02 * (1 + i % 5))
+    return x
+
+
+@job("seqlets")
+def bench_seqlets(repeats):
+    """recursive_seqlets of 10,000 x 2,114 tracks, tfmodisco_seqlets of 1,000 (benches/seqlets.rs)."""
+
+    import torch
+    from tangermeme.seqlet import recursive_seqlets, tfmodisco_seqlets
+
+    X = synthetic_tracks(10_000)
+    rows = [("recursive_seqlets 10,000 x 2114", best_of(lambda: recursive_seqlets(X), repeats))]
+    small = torch.from_numpy(X[:1000].copy())
+    seconds = best_of(lambda: tfmodisco_seqlets(small.clone()), repeats)
+    rows.append(("tfmodisco_seqlets 1,000 x 2114", seconds))
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("jobs", nargs="*", metavar="JOB",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times tangermeme 1.6.0 on the jobs of motiflift's criterion benches, on this machine, for
 # side-by-side ratios. Creates scripts/.venv (gitignored) with tangermeme from the package index
-# on first use. Usage: scripts/bench_tangermeme.sh [--repeats R] [JOB ...]  (JOB: shuffle, extract)
+# on first use. Usage: scripts/bench_tangermeme.sh [--repeats R] [JOB ...]  (JOB: shuffle, extract, seqlets)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 venv="$here/.venv"

@@ -11,5 +11,6 @@
 pub mod error;
 pub mod cli;
 pub mod io;
+pub mod seqlets;
 
 pub use error::{Error, Result};

@@ -14,6 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::Result;
 
 pub mod extract;
+pub mod seqlets;
 pub mod shuffle;
 
 /// GPU-native DeepLIFT/SHAP, seqlets and Tomtom for genomics sequence models.
@@ -94,6 +95,8 @@ subcommands! {
     Extract(extract::ExtractArgs),
     /// Dinucleotide-shuffled references (tangermeme `dinucleotide_shuffle`).
     Shuffle(shuffle::ShuffleArgs),
+    /// Seqlets from attributions (tangermeme `recursive_seqlets`, `tfmodisco_seqlets`).
+    Seqlets(seqlets::SeqletsArgs),
 }
 
 /// Runs a parsed command line.
