@@ -28,7 +28,9 @@ fn write_inputs(dir: &Path) -> std::io::Result<()> {
     for name in ["chr1", "chr2", "chr3"] {
         fasta.extend_from_slice(format!(">{name}\n").as_bytes());
         let offset = fasta.len();
-        let mut seq: Vec<u8> = (0..CHROM_LEN).map(|_| b"ACGT"[rng.bounded(4) as usize]).collect();
+        let mut seq: Vec<u8> = (0..CHROM_LEN)
+            .map(|_| b"ACGT"[rng.bounded(4) as usize])
+            .collect();
         for block in seq.chunks_mut(1000) {
             if rng.next_f64() < 0.1 {
                 block.make_ascii_lowercase();
@@ -46,7 +48,11 @@ fn write_inputs(dir: &Path) -> std::io::Result<()> {
     for _ in 0..N_LOCI {
         let chrom = 1 + rng.bounded(3);
         let start = 5000 + rng.bounded(CHROM_LEN - 10_000);
-        let _ = writeln!(bed, "chr{chrom}\t{start}\t{}", start + 200 + rng.bounded(501));
+        let _ = writeln!(
+            bed,
+            "chr{chrom}\t{start}\t{}",
+            start + 200 + rng.bounded(501)
+        );
     }
     std::fs::write(dir.join("loci.bed"), bed)
 }
@@ -63,10 +69,15 @@ fn bench_extract(c: &mut Criterion) {
     assert_eq!(run().x.shape(), [N_LOCI, 4, 2114]);
 
     let mut group = c.benchmark_group("extract_loci_10000x2114");
-    group.sample_size(20).measurement_time(Duration::from_secs(10));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(10));
     let threads = rayon::current_num_threads();
     group.bench_function(format!("{threads}_threads"), |b| b.iter(run));
-    let single = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("thread pool");
+    let single = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("thread pool");
     group.bench_function("1_thread", |b| b.iter(|| single.install(run)));
     group.finish();
 }

@@ -25,7 +25,11 @@ fn assert_extract_parity(x: &Array3<u8>, mask: &[bool], fixture: &str) {
     let want_mask: Array1<bool> = npy_gz::<bool, Ix1>(&format!("extract/{fixture}_mask.npy.gz"));
     assert_eq!(mask, want_mask.as_slice().unwrap(), "{fixture}: mask");
     assert_eq!(x.shape(), want_x.shape(), "{fixture}: shape");
-    let diff = x.iter().zip(want_x.iter()).filter(|(a, b)| **a as i8 != **b).count();
+    let diff = x
+        .iter()
+        .zip(want_x.iter())
+        .filter(|(a, b)| **a as i8 != **b)
+        .count();
     assert_eq!(diff, 0, "{fixture}: {diff} entries differ");
 }
 
@@ -37,16 +41,36 @@ fn extract_w2114_matches_tangermeme() {
     assert_extract_parity(&out.x, &out.mask, "peaks_w2114");
     // Windows holding N (the planted N runs) are all-zero columns, not errors.
     let zero_columns = (0..out.x.shape()[0])
-        .map(|i| out.x.slice(s![i, .., ..]).sum_axis(ndarray::Axis(0)).iter().filter(|&&c| c == 0).count())
+        .map(|i| {
+            out.x
+                .slice(s![i, .., ..])
+                .sum_axis(ndarray::Axis(0))
+                .iter()
+                .filter(|&&c| c == 0)
+                .count()
+        })
         .sum::<usize>();
-    assert!(zero_columns > 500, "expected the planted N runs, found {zero_columns} zero columns");
+    assert!(
+        zero_columns > 500,
+        "expected the planted N runs, found {zero_columns} zero columns"
+    );
 }
 
 #[test]
 fn extract_summits_odd_window_matches_tangermeme() {
     // extract_loci(peaks, fasta, in_window=1001, summits=True, return_mask=True)
-    let loci = read_loci(&[data("genome/peaks.bed.gz")], &LociOptions { summits: true, chroms: None }).unwrap();
-    let opts = ExtractOptions { in_window: 1001, ..Default::default() };
+    let loci = read_loci(
+        &[data("genome/peaks.bed.gz")],
+        &LociOptions {
+            summits: true,
+            chroms: None,
+        },
+    )
+    .unwrap();
+    let opts = ExtractOptions {
+        in_window: 1001,
+        ..Default::default()
+    };
     let out = extract_loci(&loci, &genome(), &opts).unwrap();
     assert_extract_parity(&out.x, &out.mask, "peaks_summits_w1001");
 }
@@ -56,8 +80,20 @@ fn extract_chroms_jitter_n_loci_matches_tangermeme() {
     // extract_loci(peaks, fasta, chroms=['chr2', 'chr3'], in_window=500, max_jitter=25, n_loci=40,
     //              return_mask=True)
     let chroms = Some(vec!["chr2".to_string(), "chr3".to_string()]);
-    let loci = read_loci(&[data("genome/peaks.bed.gz")], &LociOptions { summits: false, chroms }).unwrap();
-    let opts = ExtractOptions { in_window: 500, max_jitter: 25, n_loci: Some(40), ..Default::default() };
+    let loci = read_loci(
+        &[data("genome/peaks.bed.gz")],
+        &LociOptions {
+            summits: false,
+            chroms,
+        },
+    )
+    .unwrap();
+    let opts = ExtractOptions {
+        in_window: 500,
+        max_jitter: 25,
+        n_loci: Some(40),
+        ..Default::default()
+    };
     let out = extract_loci(&loci, &genome(), &opts).unwrap();
     assert_eq!(out.x.shape(), [40, 4, 550]);
     assert_extract_parity(&out.x, &out.mask, "peaks_chroms_jitter");
@@ -67,9 +103,25 @@ fn extract_chroms_jitter_n_loci_matches_tangermeme() {
 fn jittered_windows_hold_the_plain_windows_in_their_centre() {
     let loci = read_bed(data("genome/loci.bed"), false).unwrap();
     let fasta = genome();
-    let plain = extract_loci(&loci, &fasta, &ExtractOptions { in_window: 100, ..Default::default() }).unwrap();
-    let wide = extract_loci(&loci, &fasta, &ExtractOptions { in_window: 100, max_jitter: 20, ..Default::default() })
-        .unwrap();
+    let plain = extract_loci(
+        &loci,
+        &fasta,
+        &ExtractOptions {
+            in_window: 100,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let wide = extract_loci(
+        &loci,
+        &fasta,
+        &ExtractOptions {
+            in_window: 100,
+            max_jitter: 20,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(wide.x.slice(s![.., .., 20..120]), plain.x);
 }
 
@@ -83,7 +135,10 @@ fn fasta_without_index_equals_fasta_with_index() {
     let lengths: Vec<u64> = scanned.records().iter().map(|r| r.length).collect();
     assert_eq!(lengths, [240_000, 180_000, 150_000]);
     // A region across several 60-base lines, lower case kept.
-    assert_eq!(indexed.fetch("chr2", 59_940, 60_180).unwrap(), scanned.fetch("chr2", 59_940, 60_180).unwrap());
+    assert_eq!(
+        indexed.fetch("chr2", 59_940, 60_180).unwrap(),
+        scanned.fetch("chr2", 59_940, 60_180).unwrap()
+    );
     assert_eq!(indexed.fetch("chr1", 0, 8).unwrap(), b"ATAAAATT");
 }
 
@@ -101,7 +156,12 @@ fn interleaving_two_files_is_round_robin() {
     assert_eq!(&both[2 * la.len()..], &lb[la.len()..]);
     // Interleaving a file with itself repeats every row twice.
     let twice = read_loci(&[&a, &a], &LociOptions::default()).unwrap();
-    assert!(twice.chunks(2).zip(&la).all(|(p, l)| p[0] == *l && p[1] == *l));
+    assert!(
+        twice
+            .chunks(2)
+            .zip(&la)
+            .all(|(p, l)| p[0] == *l && p[1] == *l)
+    );
 }
 
 #[test]
@@ -110,18 +170,33 @@ fn read_meme_matches_read_meme_of_memelite() {
     let motifs = read_meme(data("motifs/jaspar2024_hsapiens_chipseq.meme")).unwrap();
     assert_eq!(motifs.len(), 215);
     let tsv = std::fs::read_to_string(data("motifs/jaspar2024_hsapiens_chipseq.tsv")).unwrap();
-    let rows: Vec<Vec<&str>> = tsv.lines().skip(1).map(|l| l.split('\t').collect()).collect();
-    let concat: Array2<f64> = ndarray_npy::read_npy(data("motifs/jaspar2024_hsapiens_chipseq_concat.npy")).unwrap();
+    let rows: Vec<Vec<&str>> = tsv
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').collect())
+        .collect();
+    let concat: Array2<f64> =
+        ndarray_npy::read_npy(data("motifs/jaspar2024_hsapiens_chipseq_concat.npy")).unwrap();
     let mut at = 0;
     for (motif, row) in motifs.iter().zip(&rows) {
         let width: usize = row[4].parse().unwrap();
         assert_eq!(motif.name, row[3], "key of motif {}", row[0]);
         assert_eq!(motif.width(), width, "{}", motif.name);
-        assert_eq!(motif.pwm, concat.slice(s![.., at..at + width]), "{}", motif.name);
+        assert_eq!(
+            motif.pwm,
+            concat.slice(s![.., at..at + width]),
+            "{}",
+            motif.name
+        );
         at += width;
     }
     assert_eq!(at, concat.ncols());
-    assert_eq!(read_meme_n(data("motifs/jaspar2024_hsapiens_chipseq.meme"), Some(6)).unwrap().len(), 6);
+    assert_eq!(
+        read_meme_n(data("motifs/jaspar2024_hsapiens_chipseq.meme"), Some(6))
+            .unwrap()
+            .len(),
+        6
+    );
 }
 
 #[test]
@@ -130,7 +205,11 @@ fn read_meme_parses_all_of_jaspar_core_vertebrates() {
     assert_eq!(motifs.len(), 879);
     for m in &motifs {
         let sums = m.pwm.sum_axis(ndarray::Axis(0));
-        assert!(sums.iter().all(|s| (s - 1.0).abs() < 1e-5), "{}: column sums {sums}", m.name);
+        assert!(
+            sums.iter().all(|s| (s - 1.0).abs() < 1e-5),
+            "{}: column sums {sums}",
+            m.name
+        );
     }
     let planted = read_meme(data("motifs/planted_motifs.meme")).unwrap();
     let names: Vec<&str> = planted.iter().map(|m| m.name.as_str()).collect();

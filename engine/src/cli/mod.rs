@@ -18,6 +18,13 @@ pub mod seqlets;
 pub mod shuffle;
 
 /// GPU-native DeepLIFT/SHAP, seqlets and Tomtom for genomics sequence models.
+///
+/// ```
+/// use clap::Parser;
+/// let argv = ["motiflift", "shuffle", "-i", "X.npy", "-o", "R.npy", "-q"];
+/// let cli = motiflift::cli::Cli::try_parse_from(argv).unwrap();
+/// assert!(cli.quiet); // a global flag, accepted after the subcommand too
+/// ```
 #[derive(Debug, Parser)]
 #[command(name = "motiflift", version, about, long_about = None)]
 pub struct Cli {
@@ -53,9 +60,12 @@ impl Context {
         if self.quiet || !std::io::stderr().is_terminal() {
             return ProgressBar::hidden();
         }
-        let style = ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} ({elapsed}, eta {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-        ProgressBar::new(len).with_style(style).with_message(what.to_string())
+        let style =
+            ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} ({elapsed}, eta {eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+        ProgressBar::new(len)
+            .with_style(style)
+            .with_message(what.to_string())
     }
 
     /// Prints a one-line summary on stderr unless `--quiet`.
@@ -75,6 +85,13 @@ impl Context {
 macro_rules! subcommands {
     ($($(#[$doc:meta])* $variant:ident($module:ident :: $args:ident)),* $(,)?) => {
         /// The subcommands, named after the tangermeme functions they run.
+        ///
+        /// ```
+        /// use clap::Parser;
+        /// let argv = ["motiflift", "shuffle", "-i", "X.npy", "-o", "R.npy"];
+        /// let cli = motiflift::cli::Cli::try_parse_from(argv).unwrap();
+        /// assert!(matches!(cli.command, motiflift::cli::Command::Shuffle(_)));
+        /// ```
         #[derive(Debug, Subcommand)]
         pub enum Command {
             $($(#[$doc])* $variant($module::$args),)*

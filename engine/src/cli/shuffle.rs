@@ -35,7 +35,12 @@ pub struct ShuffleArgs {
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub seed: i64,
     /// First shuffled column (negative counts from the end).
-    #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_name = "S")]
+    #[arg(
+        long,
+        default_value_t = 0,
+        allow_negative_numbers = true,
+        value_name = "S"
+    )]
     pub start: i64,
     /// End of the shuffled region, exclusive; negative means `L + 1 + end` (-1: to the end).
     #[arg(long, default_value_t = -1, allow_negative_numbers = true, value_name = "E")]
@@ -64,7 +69,9 @@ impl ShuffleArgs {
         let x = read_onehot::<Ix3>(&self.input)?;
         let (n, alphabet, len) = x.dim();
         let x = x.as_standard_layout();
-        let flat = x.as_slice().ok_or_else(|| Error::Invalid("internal: non-contiguous input".into()))?;
+        let flat = x
+            .as_slice()
+            .ok_or_else(|| Error::Invalid("internal: non-contiguous input".into()))?;
         let opts = DinucleotideShuffleOptions {
             n: self.n_shuffles,
             start: self.start,
@@ -79,7 +86,10 @@ impl ShuffleArgs {
             // Sequence `first + i` keeps its seed `seed + first + i`, so chunking changes nothing.
             let seeds = Seeds::Base(self.seed.wrapping_add(first as i64));
             let shuffled = dinucleotide_shuffle(part, [rows, alphabet, len], &seeds, &opts)
-                .map_err(|e| Error::File { path: self.input.clone(), message: renumber(e, first) })?;
+                .map_err(|e| Error::File {
+                    path: self.input.clone(),
+                    message: renumber(e, first),
+                })?;
             out.extend_from_slice(&shuffled);
             bar.inc(rows as u64);
         }
@@ -100,10 +110,22 @@ impl ShuffleArgs {
 fn renumber(e: motiflift_kernels::Error, first: usize) -> String {
     use motiflift_kernels::Error as K;
     match e {
-        K::IdenticalShuffles { index } => K::IdenticalShuffles { index: index + first }.to_string(),
-        K::NotOneHot { what, index, position, reason } => {
-            K::NotOneHot { what, index: index + first, position, reason }.to_string()
+        K::IdenticalShuffles { index } => K::IdenticalShuffles {
+            index: index + first,
         }
+        .to_string(),
+        K::NotOneHot {
+            what,
+            index,
+            position,
+            reason,
+        } => K::NotOneHot {
+            what,
+            index: index + first,
+            position,
+            reason,
+        }
+        .to_string(),
         other => other.to_string(),
     }
 }

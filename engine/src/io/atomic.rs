@@ -51,7 +51,9 @@ where
     let file = File::create(&tmp).map_err(|e| Error::io(path, e))?;
     let mut writer = BufWriter::with_capacity(1 << 20, file);
     let written = write(&mut writer).and_then(|()| {
-        let file = writer.into_inner().map_err(|e| Error::io(path, e.into_error()))?;
+        let file = writer
+            .into_inner()
+            .map_err(|e| Error::io(path, e.into_error()))?;
         file.sync_data().map_err(|e| Error::io(path, e))
     });
     let renamed = written.and_then(|()| fs::rename(&tmp, path).map_err(|e| Error::io(path, e)));
@@ -66,7 +68,10 @@ where
 fn temp_path(path: &Path) -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     path.with_file_name(format!(".{name}.tmp-{}-{n}", std::process::id()))
 }
 
@@ -87,7 +92,10 @@ mod tests {
         });
         assert!(res.unwrap_err().to_string().contains("disk full"));
         assert_eq!(fs::read_to_string(&path).unwrap(), "old");
-        let leftovers: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let leftovers: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("keep.txt")]);
         fs::remove_dir_all(&dir).unwrap();
     }

@@ -28,7 +28,11 @@ impl Locus {
     /// assert_eq!((l.chrom.as_str(), l.start, l.end), ("chr1", 10, 20));
     /// ```
     pub fn new(chrom: impl Into<String>, start: i64, end: i64) -> Self {
-        Self { chrom: chrom.into(), start, end }
+        Self {
+            chrom: chrom.into(),
+            start,
+            end,
+        }
     }
 }
 
@@ -70,8 +74,14 @@ pub struct LociOptions {
 pub fn read_bed(path: impl AsRef<Path>, summits: bool) -> Result<Vec<Locus>> {
     let path = path.as_ref();
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let is_gz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    let inner: Box<dyn Read> = if is_gz { Box::new(MultiGzDecoder::new(file)) } else { Box::new(file) };
+    let is_gz = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    let inner: Box<dyn Read> = if is_gz {
+        Box::new(MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
     let reader = BufReader::with_capacity(1 << 16, inner);
     let mut loci = Vec::new();
     for (i, line) in reader.split(b'\n').enumerate() {
@@ -130,7 +140,7 @@ pub fn interleave_loci(sources: Vec<Vec<Locus>>, chroms: Option<&[String]>) -> V
     let filtered: Vec<Vec<Locus>> = sources
         .into_iter()
         .map(|s| match chroms {
-            Some(keep) => s.into_iter().filter(|l| keep.iter().any(|c| *c == l.chrom)).collect(),
+            Some(keep) => s.into_iter().filter(|l| keep.contains(&l.chrom)).collect(),
             None => s,
         })
         .collect();
@@ -225,10 +235,26 @@ mod tests {
 
     #[test]
     fn parse_errors() {
-        assert!(parse_line("chr1\t1", false).unwrap_err().contains("at least 3"));
-        assert!(parse_line("chr1\tx\t2", false).unwrap_err().contains("start `x`"));
-        assert!(parse_line("chr1\t5\t2", false).unwrap_err().contains("start 5 > end 2"));
-        assert!(parse_line("chr1\t0\t10", true).unwrap_err().contains("summits requested"));
+        assert!(
+            parse_line("chr1\t1", false)
+                .unwrap_err()
+                .contains("at least 3")
+        );
+        assert!(
+            parse_line("chr1\tx\t2", false)
+                .unwrap_err()
+                .contains("start `x`")
+        );
+        assert!(
+            parse_line("chr1\t5\t2", false)
+                .unwrap_err()
+                .contains("start 5 > end 2")
+        );
+        assert!(
+            parse_line("chr1\t0\t10", true)
+                .unwrap_err()
+                .contains("summits requested")
+        );
         let l = "chr1\t0\t10\t.\t0\t.\t0\t0\t0\t11";
         assert!(parse_line(l, true).unwrap_err().contains("out of range"));
         let l = "chr1\t0\t10\t.\t0\t.\t0\t0\t0\t-1";
@@ -246,7 +272,10 @@ mod tests {
     fn interleave_uneven() {
         let s = |c: &str, n: i64| (0..n).map(|i| Locus::new(c, i, i + 1)).collect::<Vec<_>>();
         let out = interleave_loci(vec![s("a", 1), s("b", 3), s("c", 2)], None);
-        let names: Vec<String> = out.iter().map(|l| format!("{}{}", l.chrom, l.start)).collect();
+        let names: Vec<String> = out
+            .iter()
+            .map(|l| format!("{}{}", l.chrom, l.start))
+            .collect();
         assert_eq!(names, ["a0", "b0", "c0", "b1", "c1", "b2"]);
         let only_b = interleave_loci(vec![s("a", 2), s("b", 2)], Some(&["b".to_string()]));
         assert_eq!(only_b.len(), 2);

@@ -14,6 +14,18 @@ use noodles_fasta::{fai, io::Indexer};
 use crate::{Error, Result};
 
 /// One sequence of a FASTA file, as described by its index.
+///
+/// ```
+/// # let dir = std::env::temp_dir().join(format!("motiflift-doc-fasta-rec-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let path = dir.join("rec.fa");
+/// std::fs::write(&path, ">chrM mitochondrion\nACGTAC\n").unwrap();
+/// let fasta = motiflift::io::fasta::Fasta::open(&path)?;
+/// let record = &fasta.records()[0];
+/// assert_eq!((record.name.as_str(), record.length), ("chrM", 6));
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), motiflift::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FastaRecord {
     /// The first word of the header line.
@@ -29,8 +41,13 @@ pub struct FastaRecord {
 }
 
 impl FastaRecord {
+    /// `(bases per full line, bytes per full line)`.
+    pub(crate) fn line_layout(&self) -> (u64, u64) {
+        (self.line_bases, self.line_width)
+    }
+
     /// Byte offset of base `pos` (0-based, `pos <= length`).
-    fn byte_of(&self, pos: u64) -> u64 {
+    pub(crate) fn byte_of(&self, pos: u64) -> u64 {
         self.offset + (pos / self.line_bases) * self.line_width + pos % self.line_bases
     }
 }
@@ -90,7 +107,11 @@ impl Fasta {
                 line_width: r.line_width().get(),
             })
             .collect();
-        let fasta = Self { path, file, records };
+        let fasta = Self {
+            path,
+            file,
+            records,
+        };
         fasta.check_size()?;
         Ok(fasta)
     }
@@ -182,12 +203,15 @@ impl Fasta {
         let mut raw = Vec::new();
         self.read_raw(record, start, end, &mut raw)?;
         raw.retain(|&b| b != b'\n' && b != b'\r');
+        if raw.len() as u64 != end - start || raw.contains(&b'>') {
+            return Err(self.layout_error(record, start));
+        }
         Ok(raw)
     }
 
     /// Reads the raw bytes (line terminators included) holding bases `[start, end)` of `record`
-    /// into `buf`, checking the region lies inside the record and that the line layout matches
-    /// the index.
+    /// into `buf`, checking only that the region lies inside the record; the caller checks the
+    /// bases (their number reveals a line layout that does not match the index).
     pub(crate) fn read_raw(
         &self,
         record: &FastaRecord,
@@ -211,30 +235,36 @@ impl Fasta {
         let first = record.byte_of(start);
         let last = record.byte_of(end - 1) + 1;
         buf.resize((last - first) as usize, 0);
-        self.file.read_exact_at(buf, first).map_err(|e| Error::File {
-            path: self.path.clone(),
-            message: format!(
-                "cannot read {}:{start}-{end} at bytes {first}..{last}: {e} (truncated FASTA?)",
-                record.name
-            ),
-        })?;
-        let bases = buf.iter().filter(|&&b| b != b'\n' && b != b'\r').count() as u64;
-        if bases != end - start || buf.contains(&b'>') {
-            return Err(Error::File {
+        self.file
+            .read_exact_at(buf, first)
+            .map_err(|e| Error::File {
                 path: self.path.clone(),
                 message: format!(
-                    "the line layout of record {} does not match the index near {}:{start} \
-                     (stale .fai, or lines of unequal length?)",
-                    record.name, record.name
+                    "cannot read {}:{start}-{end} at bytes {first}..{last}: {e} (truncated FASTA?)",
+                    record.name
                 ),
-            });
+            })
+    }
+
+    /// The error for bases that do not sit where the index says, near `record:pos`.
+    pub(crate) fn layout_error(&self, record: &FastaRecord, pos: u64) -> Error {
+        Error::File {
+            path: self.path.clone(),
+            message: format!(
+                "the line layout of record {} does not match the index near {}:{pos} \
+                 (stale .fai, or lines of unequal length?)",
+                record.name, record.name
+            ),
         }
-        Ok(())
     }
 
     /// Fails when the file is shorter than the index requires.
     fn check_size(&self) -> Result<()> {
-        let size = self.file.metadata().map_err(|e| Error::io(&self.path, e))?.len();
+        let size = self
+            .file
+            .metadata()
+            .map_err(|e| Error::io(&self.path, e))?
+            .len();
         for record in &self.records {
             if record.length == 0 {
                 continue;
@@ -267,10 +297,7 @@ fn build_index(path: &Path, file: &File) -> Result<fai::Index> {
             Err(e) => {
                 return Err(Error::File {
                     path: path.to_path_buf(),
-                    message: format!(
-                        "cannot index FASTA (record {}): {e}",
-                        records.len() + 1
-                    ),
+                    message: format!("cannot index FASTA (record {}): {e}", records.len() + 1),
                 });
             }
         }
@@ -289,7 +316,8 @@ mod tests {
     use super::*;
 
     fn tmp(name: &str, content: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("motiflift-fasta-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("motiflift-fasta-{}-{name}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(name);
         std::fs::write(&path, content).unwrap();
@@ -317,7 +345,11 @@ mod tests {
     #[test]
     fn unknown_record_is_named() {
         let path = tmp("names.fa", ">x\nACGT\n");
-        let err = Fasta::open(&path).unwrap().fetch("chrZ", 0, 1).unwrap_err().to_string();
+        let err = Fasta::open(&path)
+            .unwrap()
+            .fetch("chrZ", 0, 1)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("chrZ") && err.contains("names.fa"), "{err}");
     }
 

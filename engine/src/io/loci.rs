@@ -8,7 +8,7 @@ use ndarray::Array3;
 use rayon::prelude::*;
 
 use super::bed::Locus;
-use super::fasta::Fasta;
+use super::fasta::{Fasta, FastaRecord};
 use crate::{Error, Result};
 
 /// Options of [`extract_loci`]; defaults as tangermeme.
@@ -45,6 +45,11 @@ impl Default for ExtractOptions {
 }
 
 /// The result of [`extract_loci`].
+///
+/// ```
+/// let out = motiflift::io::loci::Extracted { x: ndarray::Array3::zeros((1, 4, 10)), mask: vec![false, true] };
+/// assert_eq!(out.mask.iter().filter(|&&k| k).count(), out.x.shape()[0]);
+/// ```
 #[derive(Debug, Clone)]
 pub struct Extracted {
     /// One-hot windows, shape `(n_kept, alphabet.len(), in_window + 2 * max_jitter)`.
@@ -158,29 +163,101 @@ pub fn extract_loci_with_progress(
 
     progress.set_length(kept.len() as u64);
     let rows = table.rows;
-    let mut x = vec![0u8; kept.len() * rows * width];
-    x.par_chunks_mut(rows * width)
-        .zip(kept.par_iter())
-        .try_for_each_init(Vec::new, |raw, (out, &(record, start))| {
-            fasta.read_raw(record, start, start + width as u64, raw)?;
-            table.encode(raw, out, width).map_err(|(offset, byte)| Error::File {
-                path: fasta.path().to_path_buf(),
-                message: format!(
-                    "{}:{}: unexpected character {:?} (expected one of {} or an ignored {})",
-                    record.name,
-                    start + offset as u64 + 1,
-                    char::from(byte),
-                    opts.alphabet,
-                    opts.ignore
-                ),
-            })?;
-            progress.inc(1);
-            Ok::<(), Error>(())
-        })?;
+    let block = rows * width;
+    let mut x = super::hugepage::zeroed(kept.len() * block);
+    // Each window's output block, handed to the region that reads it.
+    let mut blocks: Vec<Option<&mut [u8]>> = x.chunks_mut(block).map(Some).collect();
+    let regions: Vec<Region<'_>> = group_windows(&kept, width as u64)
+        .into_iter()
+        .map(|(record, start, end, members)| Region {
+            record,
+            start,
+            end,
+            windows: members
+                .into_iter()
+                .filter_map(|k| blocks[k].take().map(|out| (kept[k].1, out)))
+                .collect(),
+        })
+        .collect();
+    drop(blocks);
+    let scratch = || (Vec::new(), Vec::with_capacity(width));
+    regions.into_par_iter().try_for_each_init(scratch, |(raw, codes), region| {
+        let record = region.record;
+        fasta.read_raw(record, region.start, region.end, raw)?;
+        let base = record.byte_of(region.start);
+        let n_windows = region.windows.len() as u64;
+        let (line_bases, line_width) = record.line_layout();
+        let term = (line_width - line_bases) as usize;
+        for (start, out) in region.windows {
+            let first = (record.byte_of(start) - base) as usize;
+            let last = (record.byte_of(start + width as u64 - 1) + 1 - base) as usize;
+            let lines = Lines { lead: (start % line_bases) as usize, line_bases: line_bases as usize, term };
+            match table.encode(&raw[first..last], lines, codes, out) {
+                Ok(()) => {}
+                Err(Bad::Layout) => return Err(fasta.layout_error(record, start)),
+                Err(Bad::Char(offset, byte)) => {
+                    return Err(Error::File {
+                        path: fasta.path().to_path_buf(),
+                        message: format!(
+                            "{}:{}: unexpected character {:?} (expected one of {} or an ignored {})",
+                            record.name,
+                            start + offset as u64 + 1,
+                            char::from(byte),
+                            opts.alphabet,
+                            opts.ignore
+                        ),
+                    });
+                }
+            }
+        }
+        progress.inc(n_windows);
+        Ok::<(), Error>(())
+    })?;
     progress.finish_and_clear();
     let x = Array3::from_shape_vec((kept.len(), rows, width), x)
         .map_err(|e| Error::Invalid(format!("internal shape error: {e}")))?;
     Ok(Extracted { x, mask })
+}
+
+/// Windows closer than this (in bases) are read with one positioned read.
+const MERGE_GAP: u64 = 1 << 12;
+/// Largest span of one read, so that several threads share the work.
+const MAX_REGION: u64 = 1 << 16;
+
+/// One positioned read of `[start, end)` of `record`, and the windows `(start, output)` in it.
+struct Region<'a> {
+    record: &'a FastaRecord,
+    start: u64,
+    end: u64,
+    windows: Vec<(u64, &'a mut [u8])>,
+}
+
+/// Groups windows `(record, start)` of `width` bases into regions `(record, start, end, members)`
+/// read at once: windows on one record, sorted by start, whose gaps are at most [`MERGE_GAP`]
+/// and whose span stays within [`MAX_REGION`] (or one window).
+fn group_windows<'a>(
+    kept: &[(&'a FastaRecord, u64)],
+    width: u64,
+) -> Vec<(&'a FastaRecord, u64, u64, Vec<usize>)> {
+    let mut order: Vec<usize> = (0..kept.len()).collect();
+    order.sort_by_key(|&k| (kept[k].0 as *const FastaRecord as usize, kept[k].1));
+    let mut regions: Vec<(&FastaRecord, u64, u64, Vec<usize>)> = Vec::new();
+    for k in order {
+        let (record, start) = kept[k];
+        let end = start + width;
+        match regions.last_mut() {
+            Some((r, s, e, members))
+                if std::ptr::eq(*r, record)
+                    && start <= *e + MERGE_GAP
+                    && end - *s <= MAX_REGION =>
+            {
+                *e = (*e).max(end);
+                members.push(k);
+            }
+            _ => regions.push((record, start, end, vec![k])),
+        }
+    }
+    regions
 }
 
 /// Byte → row lookup table.
@@ -190,9 +267,26 @@ struct Encoding {
 }
 
 /// Table entries that are not a row index.
-const IGNORED: u8 = 0xFD;
-const NEWLINE: u8 = 0xFE;
+const IGNORED: u8 = 0xFE;
 const INVALID: u8 = 0xFF;
+
+/// Where the line terminators of a window's raw bytes are: `lead` bases on the first line, then
+/// full lines of `line_bases` bases, each line followed by `term` terminator bytes.
+#[derive(Debug, Clone, Copy)]
+struct Lines {
+    lead: usize,
+    line_bases: usize,
+    term: usize,
+}
+
+/// Why a window could not be encoded.
+#[derive(Debug, PartialEq, Eq)]
+enum Bad {
+    /// The line terminators are not where the index says.
+    Layout,
+    /// A character neither in the alphabet nor ignored: base offset and byte.
+    Char(usize, u8),
+}
 
 impl Encoding {
     fn new(alphabet: &str, ignore: &str) -> Result<Self> {
@@ -200,10 +294,14 @@ impl Encoding {
             return Err(Error::Invalid("alphabet and ignore must be ASCII".into()));
         }
         if alphabet.is_empty() || alphabet.len() > 64 {
-            return Err(Error::Invalid("the alphabet must have 1 to 64 characters".into()));
+            return Err(Error::Invalid(
+                "the alphabet must have 1 to 64 characters".into(),
+            ));
         }
         if let Some(c) = ignore.chars().find(|c| alphabet.contains(*c)) {
-            return Err(Error::Invalid(format!("{c:?} is both in the alphabet and ignored")));
+            return Err(Error::Invalid(format!(
+                "{c:?} is both in the alphabet and ignored"
+            )));
         }
         let mut table = [INVALID; 256];
         for b in 0..=255u8 {
@@ -214,23 +312,61 @@ impl Encoding {
                 table[b as usize] = IGNORED;
             }
         }
-        table[b'\n' as usize] = NEWLINE;
-        table[b'\r' as usize] = NEWLINE;
-        Ok(Self { table, rows: alphabet.len() })
+        Ok(Self {
+            table,
+            rows: alphabet.len(),
+        })
     }
 
-    /// Encodes `raw` (bases with line terminators) into the zeroed `(rows, width)` block `out`;
-    /// on error, returns the base offset and the offending byte.
-    fn encode(&self, raw: &[u8], out: &mut [u8], width: usize) -> std::result::Result<(), (usize, u8)> {
-        let mut j = 0;
-        for &b in raw {
-            match self.table[b as usize] {
-                NEWLINE => continue,
-                IGNORED => {}
-                INVALID => return Err((j, b)),
-                row => out[row as usize * width + j] = 1,
+    /// Encodes the window `raw` (its bases and the line terminators between them, laid out as
+    /// `lines`) into the `(rows, width)` block `out`, `width = out.len() / rows`, using `codes`
+    /// as scratch.
+    fn encode(
+        &self,
+        raw: &[u8],
+        lines: Lines,
+        codes: &mut Vec<u8>,
+        out: &mut [u8],
+    ) -> std::result::Result<(), Bad> {
+        let width = out.len() / self.rows;
+        codes.clear();
+        let (mut pos, mut in_line) = (0, lines.lead);
+        while codes.len() < width {
+            let take = (lines.line_bases - in_line).min(width - codes.len());
+            let bases = raw.get(pos..pos + take).ok_or(Bad::Layout)?;
+            codes.extend(bases.iter().map(|&b| self.table[b as usize]));
+            pos += take;
+            if codes.len() < width {
+                let end = raw.get(pos..pos + lines.term).ok_or(Bad::Layout)?;
+                if !end.iter().all(|&b| b == b'\n' || b == b'\r') {
+                    return Err(Bad::Layout);
+                }
+                pos += lines.term;
+                in_line = 0;
             }
-            j += 1;
+        }
+        if pos != raw.len() {
+            return Err(Bad::Layout);
+        }
+        // A branch-free maximum (vectorised) finds bad characters; locate them only then.
+        if codes.iter().fold(0u8, |m, &c| m.max(c)) == INVALID {
+            let j = codes.iter().position(|&c| c == INVALID).unwrap_or(0);
+            let byte = raw
+                .iter()
+                .filter(|&&b| b != b'\n' && b != b'\r')
+                .nth(j)
+                .copied();
+            return match byte {
+                Some(b) => Err(Bad::Char(j, b)),
+                None => Err(Bad::Layout),
+            };
+        }
+        // One pass per row: compare-and-store loops that the compiler vectorises.
+        for (r, row) in out.chunks_exact_mut(width).enumerate() {
+            let r = r as u8;
+            for (o, &c) in row.iter_mut().zip(codes.iter()) {
+                *o = u8::from(c == r);
+            }
         }
         Ok(())
     }
@@ -240,22 +376,64 @@ impl Encoding {
 mod tests {
     use super::*;
 
+    const FLAT: Lines = Lines {
+        lead: 0,
+        line_bases: 100,
+        term: 1,
+    };
+
     #[test]
     fn encoding_upper_cases_and_ignores() {
         let t = Encoding::new("ACGT", "N").unwrap();
-        let mut out = vec![0u8; 4 * 4];
-        t.encode(b"aC\nnT", &mut out, 4).unwrap();
+        let (mut out, mut codes) = (vec![0u8; 4 * 4], Vec::new());
+        // Lines of 3 bases ending in CRLF; the window starts on the second base of a line.
+        let lines = Lines {
+            lead: 1,
+            line_bases: 3,
+            term: 2,
+        };
+        assert_eq!(t.encode(b"aC\r\nnT", lines, &mut codes, &mut out), Ok(()));
         assert_eq!(out, [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
-        assert_eq!(t.encode(b"ACR", &mut out, 4), Err((2, b'R')));
+        assert_eq!(
+            t.encode(b"ACRT", FLAT, &mut codes, &mut out),
+            Err(Bad::Char(2, b'R'))
+        );
+    }
+
+    #[test]
+    fn misplaced_line_ends_are_layout_errors() {
+        let t = Encoding::new("ACGT", "N").unwrap();
+        let (mut out, mut codes) = (vec![0u8; 4 * 4], Vec::new());
+        let lines = Lines {
+            lead: 0,
+            line_bases: 2,
+            term: 1,
+        };
+        assert_eq!(t.encode(b"AC\nGT", lines, &mut codes, &mut out), Ok(()));
+        assert_eq!(
+            t.encode(b"ACG\nT", lines, &mut codes, &mut out),
+            Err(Bad::Layout)
+        );
+        assert_eq!(
+            t.encode(b"AC\nG", lines, &mut codes, &mut out),
+            Err(Bad::Layout)
+        );
+        assert_eq!(
+            t.encode(b"AC\nGTA", lines, &mut codes, &mut out),
+            Err(Bad::Layout)
+        );
     }
 
     #[test]
     fn lower_case_alphabet_never_matches() {
         let t = Encoding::new("aCGT", "N").unwrap();
-        let mut out = vec![0u8; 4];
-        t.encode(b"C", &mut out, 1).unwrap();
+        let (mut out, mut codes) = (vec![0u8; 4], Vec::new());
+        t.encode(b"C", FLAT, &mut codes, &mut out).unwrap();
         assert_eq!(out, [0, 1, 0, 0]);
-        assert_eq!(t.encode(b"a", &mut out, 1), Err((0, b'a')));
+        assert_eq!(
+            t.encode(b"a", FLAT, &mut codes, &mut out),
+            Err(Bad::Char(0, b'a'))
+        );
     }
 
     #[test]

@@ -11,6 +11,14 @@ use super::atomic::write_atomic;
 use crate::{Error, Result};
 
 /// A named position-probability matrix, rows `A, C, G, T`, one column per position.
+///
+/// ```
+/// let m = motiflift::io::meme::Motif {
+///     name: "MA0004.1 Arnt".into(),
+///     pwm: ndarray::array![[1.0, 0.0], [0.0, 1.0], [0.0, 0.0], [0.0, 0.0]], // "AC"
+/// };
+/// assert_eq!(m.pwm.column(1).to_vec(), [0.0, 1.0, 0.0, 0.0]);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Motif {
     /// The rest of the `MOTIF` line, words joined by single spaces (e.g. `"MA0004.1 Arnt"`).
@@ -72,15 +80,20 @@ pub fn read_meme_n(path: impl AsRef<Path>, n_motifs: Option<usize>) -> Result<Ve
     let path = path.as_ref();
     let mut text = Vec::new();
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let is_gz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    let is_gz = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
     let read = if is_gz {
         MultiGzDecoder::new(file).read_to_end(&mut text)
     } else {
         std::io::BufReader::new(file).read_to_end(&mut text)
     };
     read.map_err(|e| Error::io(path, e))?;
-    parse_meme(&String::from_utf8_lossy(&text), n_motifs)
-        .map_err(|(line, message)| Error::Parse { path: path.to_path_buf(), line, message })
+    parse_meme(&String::from_utf8_lossy(&text), n_motifs).map_err(|(line, message)| Error::Parse {
+        path: path.to_path_buf(),
+        line,
+        message,
+    })
 }
 
 /// Where the parser is.
@@ -90,11 +103,19 @@ enum State {
     /// `MOTIF` seen on `line`; looking for the `letter-probability` line.
     Named { name: String, line: usize },
     /// Reading matrix rows.
-    Matrix { name: String, width: usize, rows: Vec<[f64; 4]>, line: usize },
+    Matrix {
+        name: String,
+        width: usize,
+        rows: Vec<[f64; 4]>,
+        line: usize,
+    },
 }
 
 /// Parses MEME text; errors are `(1-based line, message)`.
-fn parse_meme(text: &str, n_motifs: Option<usize>) -> std::result::Result<Vec<Motif>, (usize, String)> {
+fn parse_meme(
+    text: &str,
+    n_motifs: Option<usize>,
+) -> std::result::Result<Vec<Motif>, (usize, String)> {
     let mut motifs: Vec<Motif> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut state = State::Waiting;
@@ -109,10 +130,16 @@ fn parse_meme(text: &str, n_motifs: Option<usize>) -> std::result::Result<Vec<Mo
         let line = raw.trim_end_matches('\r');
         state = match state {
             State::Waiting => match line.strip_prefix("MOTIF") {
-                Some(rest) => State::Named { name: join_words(rest), line: line_no },
+                Some(rest) => State::Named {
+                    name: join_words(rest),
+                    line: line_no,
+                },
                 None => State::Waiting,
             },
-            State::Named { name, line: motif_line } => {
+            State::Named {
+                name,
+                line: motif_line,
+            } => {
                 if line.starts_with("MOTIF") {
                     return Err((
                         line_no,
@@ -124,17 +151,38 @@ fn parse_meme(text: &str, n_motifs: Option<usize>) -> std::result::Result<Vec<Mo
                 }
                 if line.starts_with("letter") {
                     let width = parse_width(line).map_err(|m| (line_no, m))?;
-                    State::Matrix { name, width, rows: Vec::with_capacity(width), line: motif_line }
+                    State::Matrix {
+                        name,
+                        width,
+                        rows: Vec::with_capacity(width),
+                        line: motif_line,
+                    }
                 } else {
-                    State::Named { name, line: motif_line }
+                    State::Named {
+                        name,
+                        line: motif_line,
+                    }
                 }
             }
-            State::Matrix { name, width, mut rows, line: motif_line } => {
+            State::Matrix {
+                name,
+                width,
+                mut rows,
+                line: motif_line,
+            } => {
                 rows.push(parse_row(line).map_err(|m| {
-                    (line_no, format!("motif `{name}`, matrix row {}: {m}", rows.len() + 1))
+                    (
+                        line_no,
+                        format!("motif `{name}`, matrix row {}: {m}", rows.len() + 1),
+                    )
                 })?);
                 if rows.len() < width {
-                    State::Matrix { name, width, rows, line: motif_line }
+                    State::Matrix {
+                        name,
+                        width,
+                        rows,
+                        line: motif_line,
+                    }
                 } else {
                     let pwm = Array2::from_shape_fn((4, width), |(r, c)| rows[c][r]);
                     match seen.get(&name) {
@@ -156,9 +204,13 @@ fn parse_meme(text: &str, n_motifs: Option<usize>) -> std::result::Result<Vec<Mo
         State::Waiting => Ok(motifs),
         State::Named { name, line } => Err((
             line,
-            format!("motif `{name}` has no `letter-probability matrix` line before the end of the file"),
+            format!(
+                "motif `{name}` has no `letter-probability matrix` line before the end of the file"
+            ),
         )),
-        State::Matrix { name, width, rows, .. } => Err((
+        State::Matrix {
+            name, width, rows, ..
+        } => Err((
             last_line,
             format!(
                 "truncated matrix of motif `{name}`: expected {width} rows (w= {width}), found {} \
@@ -180,7 +232,9 @@ fn parse_width(line: &str) -> std::result::Result<usize, String> {
         bytes[i] == b'w' && bytes[i + 1] == b'=' && (i == 0 || bytes[i - 1].is_ascii_whitespace())
     });
     let Some(at) = at else {
-        return Err(format!("expected `w= <width>` on the letter-probability line: `{line}`"));
+        return Err(format!(
+            "expected `w= <width>` on the letter-probability line: `{line}`"
+        ));
     };
     let rest = line[at + 2..].trim_start();
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
@@ -194,7 +248,10 @@ fn parse_width(line: &str) -> std::result::Result<usize, String> {
 fn parse_row(line: &str) -> std::result::Result<[f64; 4], String> {
     let fields: Vec<&str> = line.split_whitespace().collect();
     if fields.len() != 4 {
-        return Err(format!("expected 4 numbers (A C G T), found {} fields: `{line}`", fields.len()));
+        return Err(format!(
+            "expected 4 numbers (A C G T), found {} fields: `{line}`",
+            fields.len()
+        ));
     }
     let mut row = [0.0; 4];
     for (v, f) in row.iter_mut().zip(&fields) {
@@ -231,10 +288,17 @@ pub fn write_meme(path: impl AsRef<Path>, motifs: &[Motif]) -> Result<()> {
     }
     write_atomic(path, |w| {
         write!(w, "MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\n")?;
-        write!(w, "Background letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n\n")?;
+        write!(
+            w,
+            "Background letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n\n"
+        )?;
         for m in motifs {
             writeln!(w, "MOTIF {}", m.name)?;
-            writeln!(w, "letter-probability matrix: alength= 4 w= {} nsites= 1 E= 0", m.width())?;
+            writeln!(
+                w,
+                "letter-probability matrix: alength= 4 w= {} nsites= 1 E= 0",
+                m.width()
+            )?;
             for col in m.pwm.columns() {
                 let vals: Vec<String> = col.iter().map(|&v| py_float(v)).collect();
                 writeln!(w, "{}", vals.join(" "))?;
@@ -282,15 +346,25 @@ mod tests {
 
     #[test]
     fn width_parsing() {
-        assert_eq!(parse_width("letter-probability matrix: alength= 4 w=  12 nsites= 3"), Ok(12));
-        assert_eq!(parse_width("letter-probability matrix: alength= 4 w=3"), Ok(3));
+        assert_eq!(
+            parse_width("letter-probability matrix: alength= 4 w=  12 nsites= 3"),
+            Ok(12)
+        );
+        assert_eq!(
+            parse_width("letter-probability matrix: alength= 4 w=3"),
+            Ok(3)
+        );
         assert!(parse_width("letter-probability matrix: alength= 4").is_err());
         assert!(parse_width("letter-probability matrix: w= 0").is_err());
     }
 
     #[test]
     fn repeated_name_overwrites_in_place() {
-        let text = format!("{M}{}{}", M.replace(" a", " b"), M.replace("1 0 0 0", "0 0 0 1"));
+        let text = format!(
+            "{M}{}{}",
+            M.replace(" a", " b"),
+            M.replace("1 0 0 0", "0 0 0 1")
+        );
         let motifs = parse_meme(&text, None).unwrap();
         let names: Vec<_> = motifs.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["a", "b"]);
@@ -301,11 +375,20 @@ mod tests {
     fn errors_carry_lines() {
         let e = parse_meme("MOTIF a\nMOTIF b\n", None).unwrap_err();
         assert_eq!(e.0, 2);
-        let e = parse_meme("MOTIF a\nletter-probability matrix: w= 2\n1 0 0 0\n", None).unwrap_err();
+        let e =
+            parse_meme("MOTIF a\nletter-probability matrix: w= 2\n1 0 0 0\n", None).unwrap_err();
         assert!(e.1.contains("truncated"), "{}", e.1);
-        let e = parse_meme("MOTIF a\nletter-probability matrix: w= 2\n1 0 0\n0 1 0 0\n", None).unwrap_err();
+        let e = parse_meme(
+            "MOTIF a\nletter-probability matrix: w= 2\n1 0 0\n0 1 0 0\n",
+            None,
+        )
+        .unwrap_err();
         assert_eq!(e.0, 3);
-        let e = parse_meme("MOTIF a\nletter-probability matrix: w= 2\n1 0 0 0\n\n", None).unwrap_err();
+        let e = parse_meme(
+            "MOTIF a\nletter-probability matrix: w= 2\n1 0 0 0\n\n",
+            None,
+        )
+        .unwrap_err();
         assert_eq!(e.0, 4);
         let e = parse_meme("MOTIF a\n", None).unwrap_err();
         assert!(e.1.contains("end of the file"), "{}", e.1);

@@ -3,6 +3,7 @@
 pub mod atomic;
 pub mod bed;
 pub mod fasta;
+mod hugepage;
 pub mod loci;
 pub mod meme;
 pub mod npy;

@@ -34,7 +34,9 @@ struct Raw {
 fn load(path: &Path) -> Result<Raw> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut bytes = Vec::new();
-    let is_gz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    let is_gz = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
     let read = if is_gz {
         MultiGzDecoder::new(file).read_to_end(&mut bytes)
     } else {
@@ -60,7 +62,12 @@ fn load(path: &Path) -> Result<Raw> {
         "f8" => Some(Dtype::F64),
         _ => None,
     };
-    Ok(Raw { bytes, descr, dtype, shape: header.shape })
+    Ok(Raw {
+        bytes,
+        descr,
+        dtype,
+        shape: header.shape,
+    })
 }
 
 impl Raw {
@@ -87,7 +94,10 @@ impl Raw {
     fn wrong_dtype(&self, path: &Path, expected: &str) -> Error {
         Error::File {
             path: path.to_path_buf(),
-            message: format!("expected dtype {expected}, found '{}' (shape {:?})", self.descr, self.shape),
+            message: format!(
+                "expected dtype {expected}, found '{}' (shape {:?})",
+                self.descr, self.shape
+            ),
         }
     }
 }
@@ -119,7 +129,12 @@ pub fn read_onehot<D: Dimension>(path: impl AsRef<Path>) -> Result<Array<u8, D>>
     let path = path.as_ref();
     let raw = load(path)?;
     raw.check_ndim(path, D::NDIM, "a one-hot array")?;
-    fn conv<T: Copy>(a: ArrayD<T>, path: &Path, to: impl Fn(T) -> Option<u8>, show: impl Fn(T) -> String) -> Result<ArrayD<u8>> {
+    fn conv<T: Copy>(
+        a: ArrayD<T>,
+        path: &Path,
+        to: impl Fn(T) -> Option<u8>,
+        show: impl Fn(T) -> String,
+    ) -> Result<ArrayD<u8>> {
         if let Some((idx, &v)) = a.indexed_iter().find(|(_, v)| to(**v).is_none()) {
             return Err(Error::File {
                 path: path.to_path_buf(),
@@ -144,11 +159,26 @@ pub fn read_onehot<D: Dimension>(path: impl AsRef<Path>) -> Result<Array<u8, D>>
     let out = match raw.dtype {
         Some(Dtype::Bool) => raw.parse::<bool>(path)?.mapv(u8::from),
         Some(Dtype::U8) => conv(raw.parse::<u8>(path)?, path, bit, |v| v.to_string())?,
-        Some(Dtype::I8) => conv(raw.parse::<i8>(path)?, path, |v| bit(v as i16), |v| v.to_string())?,
+        Some(Dtype::I8) => conv(
+            raw.parse::<i8>(path)?,
+            path,
+            |v| bit(v as i16),
+            |v| v.to_string(),
+        )?,
         Some(Dtype::I64) => conv(raw.parse::<i64>(path)?, path, bit, |v| v.to_string())?,
-        Some(Dtype::F32) => conv(raw.parse::<f32>(path)?, path, |v| bit(f64::from(v)), |v| v.to_string())?,
+        Some(Dtype::F32) => conv(
+            raw.parse::<f32>(path)?,
+            path,
+            |v| bit(f64::from(v)),
+            |v| v.to_string(),
+        )?,
         Some(Dtype::F64) => conv(raw.parse::<f64>(path)?, path, bit, |v| v.to_string())?,
-        _ => return Err(raw.wrong_dtype(path, "int8, uint8, bool, float32, float64 or int64 (one-hot)")),
+        _ => {
+            return Err(raw.wrong_dtype(
+                path,
+                "int8, uint8, bool, float32, float64 or int64 (one-hot)",
+            ));
+        }
     };
     into_dim(out, path)
 }
@@ -245,7 +275,10 @@ mod tests {
         let p = dir("nb").join("x.npy");
         write_npy(&p, &array![[[0i8, 2], [1, 0]]]).unwrap();
         let e = read_onehot::<Ix3>(&p).unwrap_err().to_string();
-        assert!(e.contains("x.npy") && e.contains("value 2") && e.contains("[0, 0, 1]"), "{e}");
+        assert!(
+            e.contains("x.npy") && e.contains("value 2") && e.contains("[0, 0, 1]"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -259,10 +292,16 @@ mod tests {
         write_npy(d.join("f4.npy"), &expect.mapv(f32::from)).unwrap();
         write_npy(d.join("f8.npy"), &expect.mapv(f64::from)).unwrap();
         for f in ["b", "i8", "u8", "i64", "f4", "f8"] {
-            assert_eq!(read_onehot::<Ix3>(d.join(format!("{f}.npy"))).unwrap(), expect, "{f}");
+            assert_eq!(
+                read_onehot::<Ix3>(d.join(format!("{f}.npy"))).unwrap(),
+                expect,
+                "{f}"
+            );
         }
         write_npy(d.join("i32.npy"), &expect.mapv(i32::from)).unwrap();
-        let e = read_onehot::<Ix3>(d.join("i32.npy")).unwrap_err().to_string();
+        let e = read_onehot::<Ix3>(d.join("i32.npy"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("expected dtype") && e.contains("<i4"), "{e}");
     }
 
@@ -275,7 +314,10 @@ mod tests {
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         enc.write_all(&bytes).unwrap();
         std::fs::write(d.join("a.npy.gz"), enc.finish().unwrap()).unwrap();
-        assert_eq!(read_f32::<Ix1>(d.join("a.npy.gz")).unwrap().to_vec(), [1.5, 2.5]);
+        assert_eq!(
+            read_f32::<Ix1>(d.join("a.npy.gz")).unwrap().to_vec(),
+            [1.5, 2.5]
+        );
     }
 
     #[test]

@@ -62,7 +62,12 @@ fn is_parquet(path: &Path) -> bool {
 /// ```
 pub fn write_table(path: impl AsRef<Path>, batch: &RecordBatch) -> Result<()> {
     let path = path.as_ref();
-    if let Some(f) = batch.schema().fields().iter().find(|f| !supported(f.data_type())) {
+    if let Some(f) = batch
+        .schema()
+        .fields()
+        .iter()
+        .find(|f| !supported(f.data_type()))
+    {
         return Err(Error::Invalid(format!(
             "column `{}` has type {}; tables hold {SUPPORTED}",
             f.name(),
@@ -169,7 +174,11 @@ fn format_cell(out: &mut String, col: &dyn Array, row: usize) {
 fn read_tsv(path: &Path, schema: &Schema) -> Result<RecordBatch> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut lines = BufReader::new(file).lines();
-    let parse_err = |line: usize, message: String| Error::Parse { path: path.to_path_buf(), line, message };
+    let parse_err = |line: usize, message: String| Error::Parse {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
     let header = match lines.next() {
         Some(h) => h.map_err(|e| Error::io(path, e))?,
         None => return Err(parse_err(1, "empty file: expected a header line".into())),
@@ -179,7 +188,11 @@ fn read_tsv(path: &Path, schema: &Schema) -> Result<RecordBatch> {
     if names != expected {
         return Err(parse_err(
             1,
-            format!("expected columns [{}], found [{}]", expected.join(", "), names.join(", ")),
+            format!(
+                "expected columns [{}], found [{}]",
+                expected.join(", "),
+                names.join(", ")
+            ),
         ));
     }
     let mut columns: Vec<Vec<Option<String>>> = vec![Vec::new(); expected.len()];
@@ -194,7 +207,11 @@ fn read_tsv(path: &Path, schema: &Schema) -> Result<RecordBatch> {
         if fields.len() != expected.len() {
             return Err(parse_err(
                 line_no,
-                format!("expected {} tab-separated fields, found {}", expected.len(), fields.len()),
+                format!(
+                    "expected {} tab-separated fields, found {}",
+                    expected.len(),
+                    fields.len()
+                ),
             ));
         }
         for (col, f) in columns.iter_mut().zip(fields) {
@@ -209,7 +226,11 @@ fn read_tsv(path: &Path, schema: &Schema) -> Result<RecordBatch> {
             parse_column(field.data_type(), field.is_nullable(), cells).map_err(|(row, value)| {
                 parse_err(
                     row + 2,
-                    format!("column `{}`: `{value}` is not a valid {}", field.name(), field.data_type()),
+                    format!(
+                        "column `{}`: `{value}` is not a valid {}",
+                        field.name(),
+                        field.data_type()
+                    ),
                 )
             })
         })
@@ -226,7 +247,9 @@ fn parse_column(
     nullable: bool,
     cells: &[Option<String>],
 ) -> std::result::Result<ArrayRef, (usize, String)> {
-    fn parse<T: std::str::FromStr>(cells: &[Option<String>]) -> std::result::Result<Vec<Option<T>>, (usize, String)> {
+    fn parse<T: std::str::FromStr>(
+        cells: &[Option<String>],
+    ) -> std::result::Result<Vec<Option<T>>, (usize, String)> {
         cells
             .iter()
             .enumerate()
@@ -259,7 +282,9 @@ fn parse_column(
         DataType::Float64 => Arc::new(Float64Array::from(parse::<f64>(cells)?)),
         // An empty text field is null only where the column allows nulls.
         _ if nullable => Arc::new(StringArray::from(cells.to_vec())),
-        _ => Arc::new(StringArray::from_iter_values(cells.iter().map(|c| c.as_deref().unwrap_or("")))),
+        _ => Arc::new(StringArray::from_iter_values(
+            cells.iter().map(|c| c.as_deref().unwrap_or("")),
+        )),
     })
 }
 
@@ -278,13 +303,20 @@ fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
 
 fn read_parquet(path: &Path, schema: &Schema) -> Result<RecordBatch> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let file_err = |message: String| Error::File { path: path.to_path_buf(), message };
+    let file_err = |message: String| Error::File {
+        path: path.to_path_buf(),
+        message,
+    };
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .and_then(|b| b.build())
         .map_err(|e| file_err(format!("not a readable Parquet file: {e}")))?;
     let found: SchemaRef = reader.schema();
     let describe = |s: &Schema| {
-        s.fields().iter().map(|f| format!("{}: {}", f.name(), f.data_type())).collect::<Vec<_>>().join(", ")
+        s.fields()
+            .iter()
+            .map(|f| format!("{}: {}", f.name(), f.data_type()))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let same = found.fields().len() == schema.fields().len()
         && found
@@ -359,7 +391,11 @@ mod tests {
             let f64s = back.column(7).as_primitive::<Float64Type>();
             assert_eq!(f64s.value(0).to_bits(), (0.1f64 + 0.2).to_bits());
             for c in 0..9 {
-                assert_eq!(back.column(c).as_ref(), batch.column(c).as_ref(), "{name} column {c}");
+                assert_eq!(
+                    back.column(c).as_ref(),
+                    batch.column(c).as_ref(),
+                    "{name} column {c}"
+                );
             }
         }
     }
@@ -369,13 +405,25 @@ mod tests {
         let d = dir("bad");
         let schema = Schema::new(vec![Field::new("a", DataType::Int64, false)]);
         std::fs::write(d.join("h.tsv"), "b\n1\n").unwrap();
-        let e = read_table(d.join("h.tsv"), &schema).unwrap_err().to_string();
-        assert!(e.contains("h.tsv:1:") && e.contains("expected columns [a]"), "{e}");
+        let e = read_table(d.join("h.tsv"), &schema)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("h.tsv:1:") && e.contains("expected columns [a]"),
+            "{e}"
+        );
         std::fs::write(d.join("n.tsv"), "a\n1\n2\t3\n").unwrap();
-        let e = read_table(d.join("n.tsv"), &schema).unwrap_err().to_string();
+        let e = read_table(d.join("n.tsv"), &schema)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("n.tsv:3:"), "{e}");
         write_table(d.join("p.parquet"), &all_types()).unwrap();
-        let e = read_table(d.join("p.parquet"), &schema).unwrap_err().to_string();
-        assert!(e.contains("p.parquet") && e.contains("expected columns [a: Int64]"), "{e}");
+        let e = read_table(d.join("p.parquet"), &schema)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("p.parquet") && e.contains("expected columns [a: Int64]"),
+            "{e}"
+        );
     }
 }
