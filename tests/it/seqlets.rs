@@ -196,3 +196,72 @@ fn constant_input_calls_nothing() {
     let x = Array2::<f32>::from_elem((3, 100), 0.25);
     assert_eq!(recursive_seqlets(x.view().into_dyn(), &RecursiveOptions::default()).unwrap().num_rows(), 0);
 }
+
+#[test]
+fn cli_writes_the_same_tables_as_the_api() {
+    use clap::Parser;
+    use motiflift::cli::{Cli, run};
+    use motiflift::io::{npy::write_npy, table::read_table};
+    use motiflift::seqlets::seqlet_schema;
+
+    let dir = tempfile::tempdir().unwrap();
+    let x = attr_sum("chrombpnet");
+    let input = dir.path().join("A.npy");
+    write_npy(&input, &x).unwrap();
+    let cli = |args: &[&str]| {
+        let mut argv = vec!["motiflift", "-q", "seqlets", "-i", input.to_str().unwrap()];
+        argv.extend_from_slice(args);
+        run(Cli::try_parse_from(argv).unwrap())
+    };
+
+    let tsv = dir.path().join("s.tsv");
+    cli(&["--threshold", "0.001", "--additional-flanks", "2", "-o", tsv.to_str().unwrap()]).unwrap();
+    let options = RecursiveOptions { threshold: 0.001, additional_flanks: 2, ..Default::default() };
+    let api = recursive_seqlets(x.view().into_dyn(), &options).unwrap();
+    assert_eq!(read_table(&tsv, &seqlet_schema(true)).unwrap(), api);
+
+    let parquet = dir.path().join("t.parquet");
+    cli(&["--method", "tfmodisco", "-o", parquet.to_str().unwrap()]).unwrap();
+    let api = tfmodisco_seqlets(x.view().into_dyn(), &TfmodiscoOptions::default()).unwrap();
+    assert_eq!(read_table(&parquet, &seqlet_schema(false)).unwrap(), api);
+
+    let err = cli(&["--fdr-table", "f.tsv", "-o", tsv.to_str().unwrap()]).unwrap_err().to_string();
+    assert!(err.contains("--control"), "{err}");
+    let err = cli(&["--min-seqlet-len", "9", "--max-seqlet-len", "5", "-o", tsv.to_str().unwrap()]).unwrap_err().to_string();
+    assert!(err.contains("A.npy") && err.contains("min_seqlet_len"), "{err}");
+}
+
+/// The synthetic tracks of `benches/seqlets.rs` and `scripts/bench_tangermeme.py`: Laplace(0,
+/// 0.01) noise from a splitmix64 stream, one 8-bp bump of 0.02 · (1 + i mod 5) per track.
+fn synthetic_tracks(n: usize, l: usize) -> Array2<f32> {
+    let splitmix64 = |i: u64| {
+        let mut z = i.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let mut x = Array2::from_shape_fn((n, l), |(i, t)| {
+        let u = ((splitmix64((i * l + t) as u64) >> 11) as f64 + 0.5) / 9_007_199_254_740_992.0;
+        (if u < 0.5 { 0.01 * (2.0 * u).ln() } else { -0.01 * (2.0 * (1.0 - u)).ln() }) as f32
+    });
+    for i in 0..n {
+        let start = (i * 37) % (l - 8);
+        let bump = (0.02 * (1 + i % 5) as f64) as f32;
+        x.slice_mut(ndarray::s![i, start..start + 8]).iter_mut().for_each(|v| *v += bump);
+    }
+    x
+}
+
+#[test]
+fn tfmodisco_with_subsampled_window_sums_matches_tangermeme() {
+    // 500 x 2114 tracks have 1,047,000 windows: the thresholds come from 1,000,000 of them,
+    // drawn by RandomState(1234).choice without replacement.
+    let x = synthetic_tracks(500, 2114);
+    let got = rows(&tfmodisco_seqlets(x.view().into_dyn(), &TfmodiscoOptions::default()).unwrap());
+    let expected = read_tsv("seqlets/synthetic500_tfmodisco_first25.tsv");
+    let got: Vec<Row> = got.into_iter().filter(|r| r.0 < 25).collect();
+    assert_eq!(got.len(), expected.len());
+    for (g, e) in got.iter().zip(&expected) {
+        assert_eq!((g.0, g.1, g.2, g.3.to_bits()), (e.0, e.1, e.2, e.3.to_bits()), "{e:?} vs {g:?}");
+    }
+}

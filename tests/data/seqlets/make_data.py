@@ -10,12 +10,15 @@ Usage: python make_data.py FIXTURES_DIR   (needs numpy, torch, tangermeme==1.6.0
   (one generator, one permutation per row, in order); target_fdr=0.05, return_fdr=True.
 * bpnet_params_f64.tsv: recursive_seqlets on the bpnet sums as float64 with threshold=0.05,
   min_seqlet_len=6, max_seqlet_len=12, n_bins=300, additional_flanks=3.
+* synthetic500_tfmodisco_first25.tsv: tfmodisco_seqlets on scripts/bench_tangermeme.py's
+  synthetic_tracks(500) (more than 10^6 windows, so the thresholds use a random subset), the
+  rows of examples 0..24.
 """
 import gzip, io, os, shutil, sys
 
 import numpy as np
 import torch
-from tangermeme.seqlet import recursive_seqlets
+from tangermeme.seqlet import recursive_seqlets, tfmodisco_seqlets
 
 fixtures = sys.argv[1]
 here = os.path.dirname(os.path.abspath(__file__))
@@ -40,3 +43,9 @@ fdr.to_csv(os.path.join(here, 'bpnet_fdr_table.tsv'), sep='\t', index=False, flo
 params = recursive_seqlets(x.astype(np.float64), threshold=0.05, min_seqlet_len=6,
                            max_seqlet_len=12, n_bins=300, additional_flanks=3)
 params.to_csv(os.path.join(here, 'bpnet_params_f64.tsv'), sep='\t', index=False, float_format='%.17g')
+
+sys.path.insert(0, os.path.join(here, '..', '..', '..', 'scripts'))
+from bench_tangermeme import synthetic_tracks
+tf = tfmodisco_seqlets(torch.from_numpy(synthetic_tracks(500)))
+tf[tf.example_idx < 25].to_csv(os.path.join(here, 'synthetic500_tfmodisco_first25.tsv'), sep='\t',
+                               index=False, float_format='%.17g')
