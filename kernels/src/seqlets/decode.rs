@@ -9,10 +9,12 @@
 use super::input::Attribution;
 use super::null::{Binning, NullTables};
 
-/// One candidate span: start, prefix-maximum p-value `PM`, triangle maximum `TM`.
+/// One candidate span: start, sum of its bins, prefix-maximum p-value `PM`, triangle maximum
+/// `TM`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Entry {
     pub k: usize,
+    pub sum: u32,
     pub pm: f64,
     pub tm: f64,
 }
@@ -21,9 +23,6 @@ pub(crate) struct Entry {
 #[derive(Debug)]
 pub(crate) struct Workspace {
     bins: Vec<u32>,
-    /// Prefix sums of the bins, wrapping: span sums (below 2^32, as the options guarantee)
-    /// are exact differences modulo 2^32.
-    bin_csum: Vec<u32>,
     /// Prefix sums of up to [`LANES`] rows, interleaved: `x_csum[j * LANES + r]`.
     x_csum: Vec<f64>,
     lower: Vec<Entry>,
@@ -47,7 +46,6 @@ impl Workspace {
     pub fn new(l: usize, n_lens: usize) -> Self {
         Self {
             bins: vec![0; l],
-            bin_csum: vec![0; l + 1],
             x_csum: vec![0.0; (l + 1) * LANES],
             lower: Vec::with_capacity(l),
             upper: Vec::with_capacity(l),
@@ -70,30 +68,31 @@ impl Workspace {
     ) {
         let l = row.len();
         bins.bins_into(row, &mut self.bins);
-        let mut s = 0u32;
-        for (c, &b) in self.bin_csum[1..].iter_mut().zip(&self.bins) {
-            s = s.wrapping_add(b);
-            *c = s;
-        }
-        let csum = &self.bin_csum;
-        let sum = |k: usize, len: usize| csum[k + len].wrapping_sub(csum[k]) as usize;
 
         self.lower.clear();
         if min_len <= l {
-            // p < threshold exactly when the bins sum to at least the cutoff; most spans are
-            // far from it, so blocks of starts are screened first with a loop that vectorises.
-            let cut = null.cutoff(min_len, threshold);
+            // p < threshold exactly when the bins sum to at least the cutoff (the options keep
+            // every sum below 2^31). Most spans are far from it, so the sums of a block of
+            // starts are built and screened with loops that vectorise.
+            let cut = null.cutoff(min_len, threshold) as u32;
             let r = null.tail(min_len);
-            let ends = &csum[min_len..];
-            for (b, (e, s)) in ends.chunks(SCREEN).zip(csum.chunks(SCREEN)).enumerate() {
-                let hit = e.iter().zip(s).fold(false, |h, (&e, &s)| h | (u64::from(e.wrapping_sub(s)) >= cut));
-                if !hit {
+            let n_starts = l + 1 - min_len;
+            let mut acc = [0u32; SCREEN];
+            for c0 in (0..n_starts).step_by(SCREEN) {
+                let acc = &mut acc[..SCREEN.min(n_starts - c0)];
+                acc.fill(0);
+                for j in 0..min_len {
+                    for (a, &b) in acc.iter_mut().zip(&self.bins[c0 + j..]) {
+                        *a += b;
+                    }
+                }
+                if !acc.iter().fold(false, |hit, &s| hit | (s >= cut)) {
                     continue;
                 }
-                for (i, (&e, &s)) in e.iter().zip(s).enumerate() {
-                    if u64::from(e.wrapping_sub(s)) >= cut {
-                        let p = r[e.wrapping_sub(s) as usize];
-                        self.lower.push(Entry { k: b * SCREEN + i, pm: p, tm: p });
+                for (i, &sum) in acc.iter().enumerate() {
+                    if sum >= cut {
+                        let p = r[sum as usize];
+                        self.lower.push(Entry { k: c0 + i, sum, pm: p, tm: p });
                     }
                 }
             }
@@ -107,10 +106,11 @@ impl Workspace {
                     if b.k != a.k + 1 {
                         continue;
                     }
-                    let pm = max(r[sum(a.k, len)], a.pm);
+                    let sum = a.sum + self.bins[a.k + len - 1];
+                    let pm = max(r[sum as usize], a.pm);
                     let tm = max(pm, b.tm);
                     if tm < threshold {
-                        self.upper.push(Entry { k: a.k, pm, tm });
+                        self.upper.push(Entry { k: a.k, sum, pm, tm });
                     }
                 }
                 std::mem::swap(&mut self.lower, &mut self.upper);
@@ -152,8 +152,7 @@ impl Workspace {
                 }
                 span.fill(stamp);
                 n += 1;
-                let bins = self.bin_csum[start + len].wrapping_sub(self.bin_csum[start]);
-                emit(Call { start, len, p_value: null.tail(len)[bins as usize] });
+                emit(Call { start, len, p_value: null.tail(len)[e.sum as usize] });
             }
         }
         n
@@ -161,12 +160,12 @@ impl Workspace {
 
     /// Fills the float64 prefix sums `C` of up to [`LANES`] rows of equal length (each summed
     /// sequentially from 0.0, as tangermeme; the rows are interleaved only to overlap the
-    /// latencies of their additions) for [`Workspace::attribution`].
-    pub fn prefix_sums<T: Attribution>(&mut self, rows: &[&[T]]) {
+    /// latencies of their additions) for [`Workspace::attribution`], up to `C[upto]`.
+    pub fn prefix_sums<T: Attribution>(&mut self, rows: &[&[T]], upto: usize) {
         let mut lanes = [rows[0]; LANES];
         lanes[..rows.len()].copy_from_slice(rows);
         let mut s = [0.0f64; LANES];
-        for (j, c) in self.x_csum[LANES..].chunks_exact_mut(LANES).enumerate() {
+        for (j, c) in self.x_csum[LANES..(upto + 1) * LANES].chunks_exact_mut(LANES).enumerate() {
             for ((c, s), lane) in c.iter_mut().zip(&mut s).zip(&lanes) {
                 *s += lane[j].to_f64();
                 *c = *s;

@@ -179,7 +179,8 @@ impl<'o, T: Attribution> Caller<'o, T> {
                     }
                     for group in spans.chunks(LANES) {
                         let lanes: Vec<&[T]> = group.iter().map(|&(r, ..)| &rows[r * l..(r + 1) * l]).collect();
-                        ws.prefix_sums(&lanes);
+                        let upto = group.iter().flat_map(|&(_, a, b)| &out[a..b]).map(|s| s.end).max().unwrap_or(0);
+                        ws.prefix_sums(&lanes, upto);
                         for (lane, &(_, a, b)) in group.iter().enumerate() {
                             for s in &mut out[a..b] {
                                 s.attribution = ws.attribution(lane, s.start, s.end);
