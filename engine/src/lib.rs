@@ -8,6 +8,8 @@
 
 #![warn(missing_docs)]
 
+pub mod attribute;
+pub mod device;
 pub mod error;
 pub mod cli;
 pub mod io;

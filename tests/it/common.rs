@@ -24,3 +24,29 @@ pub fn npy_gz<T: ndarray_npy::ReadableElement, D: ndarray::Dimension>(rel: &str)
 pub fn max_abs_diff<'a>(a: impl IntoIterator<Item = &'a f32>, b: impl IntoIterator<Item = &'a f32>) -> (f32, f32) {
     a.into_iter().zip(b).fold((0f32, 0f32), |(d, m), (x, y)| (d.max((x - y).abs()), m.max(y.abs())))
 }
+
+/// The wrappers of the seed around each fixture model (`models/<name>/model.json`).
+#[allow(dead_code)]
+pub fn fixture_wrappers(name: &str) -> &'static str {
+    match name {
+        "bpnet" => "control,count",
+        "chrombpnet" | "procapnet" => "count",
+        "beluga" => "crop=57,output=0",
+        other => panic!("no fixture model {other}"),
+    }
+}
+
+/// Loads fixture model `name` (`tests/data/models/<name>/`) from `format` (`torch`,
+/// `safetensors` or `onnx`) with the seed's wrappers: the exact model tangermeme explained.
+#[allow(dead_code)]
+pub fn fixture_model<B: burn::tensor::backend::Backend>(name: &str, format: &str) -> motiflift_models::Graph<B> {
+    use motiflift_models::ModelSpec;
+    let path = data(&format!("models/{name}/model.{format}"));
+    let mut spec = ModelSpec::new(path);
+    if format != "onnx" {
+        spec = spec
+            .with_arch(name.parse().expect("architecture"))
+            .with_wrappers(fixture_wrappers(name).parse().expect("wrappers"));
+    }
+    motiflift_models::load::<B>(&spec, &Default::default()).unwrap_or_else(|e| panic!("{name} ({format}): {e}"))
+}

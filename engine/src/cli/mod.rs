@@ -13,6 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::Result;
 
+pub mod attribute;
 pub mod extract;
 pub mod seqlets;
 pub mod shuffle;
@@ -108,6 +109,8 @@ macro_rules! subcommands {
 }
 
 subcommands! {
+    /// DeepLIFT/SHAP attributions against dinucleotide-shuffled references (tangermeme `deep_lift_shap`).
+    Attribute(attribute::AttributeArgs),
     /// One-hot windows around BED/narrowPeak loci (tangermeme `extract_loci`).
     Extract(extract::ExtractArgs),
     /// Dinucleotide-shuffled references (tangermeme `dinucleotide_shuffle`).
