@@ -178,9 +178,12 @@ impl<'o, T: Attribution> Caller<'o, T> {
                         }
                     }
                     for group in spans.chunks(LANES) {
-                        let lanes: Vec<&[T]> = group.iter().map(|&(r, ..)| &rows[r * l..(r + 1) * l]).collect();
+                        let mut lanes: [&[T]; LANES] = [&[]; LANES];
+                        for (lane, &(r, ..)) in lanes.iter_mut().zip(group) {
+                            *lane = &rows[r * l..(r + 1) * l];
+                        }
                         let upto = group.iter().flat_map(|&(_, a, b)| &out[a..b]).map(|s| s.end).max().unwrap_or(0);
-                        ws.prefix_sums(&lanes, upto);
+                        ws.prefix_sums(&lanes[..group.len()], upto);
                         for (lane, &(_, a, b)) in group.iter().enumerate() {
                             for s in &mut out[a..b] {
                                 s.attribution = ws.attribution(lane, s.start, s.end);
