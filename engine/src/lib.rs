@@ -13,6 +13,7 @@ pub mod device;
 pub mod error;
 pub mod cli;
 pub mod io;
+pub mod plot;
 pub mod seqlets;
 
 pub use error::{Error, Result};
