@@ -8,6 +8,7 @@
 
 #![warn(missing_docs)]
 
+pub mod annotate;
 pub mod attribute;
 pub mod device;
 pub mod error;

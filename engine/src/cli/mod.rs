@@ -13,10 +13,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::Result;
 
+pub mod annotate;
 pub mod attribute;
+pub mod count;
 pub mod extract;
+pub mod pairwise;
 pub mod seqlets;
 pub mod shuffle;
+pub mod tomtom;
 
 /// GPU-native DeepLIFT/SHAP, seqlets and Tomtom for genomics sequence models.
 ///
@@ -117,6 +121,14 @@ subcommands! {
     Shuffle(shuffle::ShuffleArgs),
     /// Seqlets from attributions (tangermeme `recursive_seqlets`, `tfmodisco_seqlets`).
     Seqlets(seqlets::SeqletsArgs),
+    /// Tomtom of query motifs against target motifs (memelite `tomtom`).
+    Tomtom(tomtom::TomtomArgs),
+    /// Best Tomtom matches of every seqlet (tangermeme `annotate_seqlets`).
+    Annotate(annotate::AnnotateArgs),
+    /// Annotations per example and motif (tangermeme `count_annotations`).
+    Count(count::CountArgs),
+    /// Motif pairs annotating seqlets of one example (tangermeme `pairwise_annotations`).
+    Pairwise(pairwise::PairwiseArgs),
 }
 
 /// Runs a parsed command line.
