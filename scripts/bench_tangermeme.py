@@ -140,6 +140,65 @@ def bench_seqlets(repeats):
     return rows
 
 
+def fixture_models():
+    """The BPNet and Beluga-like fixture models (tests/data/models/), wrapped as in the seed."""
+
+    import torch
+    from bpnetlite.bpnet import BPNet, ControlWrapper, CountWrapper
+
+    data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "models")
+    bpnet = BPNet(n_filters=32, n_layers=5, n_outputs=2, n_control_tracks=2, trimming=109)
+    bpnet.load_state_dict(torch.load(os.path.join(data, "bpnet", "model.torch"), map_location="cpu"))
+    bpnet = CountWrapper(ControlWrapper(bpnet)).eval()
+
+    def conv(i, o):
+        return torch.nn.Conv1d(i, o, 8)
+
+    R, P, D = torch.nn.ReLU, lambda: torch.nn.MaxPool1d(4, 4), lambda: torch.nn.Dropout(0.2)
+    trunk = torch.nn.Sequential(conv(4, 32), R(), conv(32, 32), R(), D(), P(), conv(32, 48), R(),
+                                conv(48, 48), R(), D(), P(), conv(48, 64), R(), conv(64, 64), R())
+    head = torch.nn.Sequential(D(), torch.nn.Flatten(), torch.nn.Linear(6784, 16), R(), torch.nn.Linear(16, 8))
+
+    class BelugaLike(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = torch.nn.Sequential(trunk, head, torch.nn.Sigmoid())
+
+        def forward(self, X):
+            return self.model(X)
+
+    class BelugaWrapper(torch.nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, X):
+            return self.model(X[:, :, 57:-57])[:, 0:1]
+
+    beluga = BelugaLike()
+    beluga.load_state_dict(torch.load(os.path.join(data, "beluga", "model.torch"), map_location="cpu"))
+    return {"bpnet": bpnet, "beluga": BelugaWrapper(beluga).eval()}
+
+
+@job("deep_lift_shap")
+def bench_deep_lift_shap(repeats):
+    """deep_lift_shap of 64 loci x 20 shuffles, batch 32, on the fixture models (benches/attribute.rs)."""
+
+    import gzip
+    import torch
+    from tangermeme.deep_lift_shap import deep_lift_shap
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "inputs", "X.npy.gz")
+    with gzip.open(path) as f:
+        X = torch.from_numpy(numpy.load(f)[:64].astype("float32"))
+    rows = []
+    for name, model in fixture_models().items():
+        seconds = best_of(lambda: deep_lift_shap(model, X, n_shuffles=20, batch_size=32, random_state=0,
+                                                 device="cpu"), repeats)
+        rows.append((f"{name} 64 x 20 pairs ({64 * 20 / seconds:.0f} pairs/s)", seconds))
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("jobs", nargs="*", metavar="JOB",

@@ -14,6 +14,7 @@ pub mod device;
 pub mod error;
 pub mod cli;
 pub mod io;
+pub mod pipeline;
 pub mod plot;
 pub mod seqlets;
 

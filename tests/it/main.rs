@@ -9,6 +9,7 @@ mod common;
 mod io;
 mod models;
 mod pipeline;
+mod run;
 mod seqlets;
 mod shuffle;
 mod tomtom;

@@ -18,6 +18,7 @@ pub mod attribute;
 pub mod count;
 pub mod extract;
 pub mod pairwise;
+pub mod run;
 pub mod seqlets;
 pub mod shuffle;
 pub mod tomtom;
@@ -113,6 +114,8 @@ macro_rules! subcommands {
 }
 
 subcommands! {
+    /// The whole analysis from a pipeline.toml: attributions, seqlets, annotations, counts, figures.
+    Run(run::RunArgs),
     /// DeepLIFT/SHAP attributions against dinucleotide-shuffled references (tangermeme `deep_lift_shap`).
     Attribute(attribute::AttributeArgs),
     /// One-hot windows around BED/narrowPeak loci (tangermeme `extract_loci`).

@@ -1,0 +1,73 @@
+//! `motiflift run` on the bundled example (`engine/examples/pipeline.toml`).
+//!
+//! The example's references are `dinucleotide_shuffle(X, n=10, random_state=1234)`, the
+//! fixtures' own, so its per-model counts and co-occurrence matrices can be compared with
+//! tangermeme's `count_annotations` / `pairwise_annotations` (`tests/data/pipeline/`).
+
+use std::path::PathBuf;
+
+use motiflift::io::npy::read_f32;
+use motiflift::pipeline::{Pipeline, RunOptions};
+use ndarray::{Array2, Ix2};
+use ndarray_npy::ReadNpyExt;
+
+use crate::common::npy_gz;
+
+fn example() -> Pipeline {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("engine/examples/pipeline.toml");
+    Pipeline::from_file(path).unwrap()
+}
+
+fn read_npy<T: ndarray_npy::ReadableElement>(path: &std::path::Path) -> Array2<T> {
+    Array2::<T>::read_npy(std::fs::File::open(path).unwrap()).unwrap()
+}
+
+#[test]
+fn reduced_example_writes_every_output_and_reuses_steps() {
+    let out = tempfile::tempdir().unwrap();
+    let pipeline = example();
+    let options = RunOptions { quiet: true, max_loci: Some(6) };
+    let report = pipeline.run(out.path(), &options).unwrap();
+    assert!(report.reused.is_empty());
+    for model in ["BPNet", "ChromBPNet", "ProCapNet", "Beluga"] {
+        let dir = out.path().join(model);
+        let a: ndarray::Array3<f32> = read_f32(dir.join("attributions.npy")).unwrap();
+        assert_eq!(a.dim(), (6, 4, 2114));
+        let counts: Array2<u32> = read_npy(&dir.join("counts.npy"));
+        assert_eq!(counts.dim(), (6, 215));
+        let pairs: Array2<i64> = read_npy(&dir.join("pairwise.npy"));
+        assert_eq!(pairs.dim(), (215, 215));
+        let annotated = std::fs::read_to_string(dir.join("annotated.tsv")).unwrap();
+        let header = annotated.lines().next().unwrap();
+        assert_eq!(header, "example_idx\tstart\tend\tattribution\tp-value\tmotif_idx\tmotif\tmotif_p-value");
+        assert_eq!(annotated.lines().count() - 1, counts.sum() as usize);
+    }
+    let summary = std::fs::read_to_string(&report.summary_path).unwrap();
+    assert!(summary.contains("| BPNet |") && summary.contains("counts.png"), "{summary}");
+    for fig in ["counts.png", "counts.svg", "BPNet/pairwise.png"] {
+        assert!(std::fs::metadata(out.path().join(fig)).unwrap().len() > 1000, "{fig}");
+    }
+
+    // A second run reuses the attributions and annotations of every model.
+    let again = pipeline.run(out.path(), &options).unwrap();
+    assert_eq!(again.reused.len(), 8, "{:?}", again.reused);
+}
+
+#[test]
+fn example_counts_and_pairs_equal_tangermeme() {
+    let out = tempfile::tempdir().unwrap();
+    example().run(out.path(), &RunOptions { quiet: true, max_loci: None }).unwrap();
+    for (model, name) in [("BPNet", "bpnet"), ("ChromBPNet", "chrombpnet"), ("ProCapNet", "procapnet"), ("Beluga", "beluga")] {
+        let dir = out.path().join(model);
+        let counts: Array2<u32> = read_npy(&dir.join("counts.npy"));
+        let expected: Array2<i32> = npy_gz::<i32, Ix2>(&format!("pipeline/{name}_counts.npy.gz"));
+        let diff = counts.iter().zip(expected.iter()).filter(|(a, b)| **a as i64 != **b as i64).count();
+        assert_eq!(diff, 0, "{model}: {diff} count cells differ from tangermeme's");
+        let path = crate::common::data(&format!("pipeline/{name}_pairwise.npy.gz"));
+        if path.exists() {
+            let pairs: Array2<i64> = read_npy(&dir.join("pairwise.npy"));
+            let expected: Array2<i64> = npy_gz::<i64, Ix2>(&format!("pipeline/{name}_pairwise.npy.gz"));
+            assert_eq!(pairs, expected, "{model}: pairwise co-occurrence differs from tangermeme's");
+        }
+    }
+}
