@@ -14,7 +14,7 @@
 //! let graph = model();
 //! let x = ndarray::Array3::<u8>::zeros((1, 4, 2114));
 //! let refs = References::Shuffle { n_shuffles: 20, random_state: 0 };
-//! let out = deep_lift_shap(&graph, x.view(), &refs, &DeepLiftShapOptions::default(),
+//! let out = deep_lift_shap::<Flex, _>(&graph, x.view(), &refs, &DeepLiftShapOptions::default(),
 //!                          &Default::default(), |_| {})?;
 //! println!("{:?}", out.attributions.dim());
 //! # Ok::<(), motiflift::Error>(())
