@@ -115,6 +115,16 @@ where
 }
 
 /// The result of [`recursive_seqlets_fdr`].
+///
+/// ```
+/// use motiflift::seqlets::{recursive_seqlets_fdr, RecursiveOptions};
+/// let x = ndarray::Array2::<f32>::from_elem((2, 50), 0.5);
+/// // A constant input has no seqlets at any threshold: no threshold, and a warning.
+/// let r = recursive_seqlets_fdr(x.view().into_dyn(), x.view().into_dyn(), &RecursiveOptions::default(), 0.1)?;
+/// assert_eq!((r.seqlets.num_rows(), r.threshold), (0, None));
+/// assert!(r.warning.unwrap().contains("no seqlets are called on X"));
+/// # Ok::<(), motiflift::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct FdrSeqlets {
     /// The seqlets, as [`recursive_seqlets`] returns them (empty when no threshold qualifies).
@@ -133,8 +143,11 @@ pub struct FdrSeqlets {
 ///
 /// ```
 /// use motiflift::seqlets::{recursive_seqlets_fdr, RecursiveOptions};
-/// let x = ndarray::Array2::from_shape_fn((4, 200), |(i, t)| if (80..88).contains(&t) { 1.0f32 } else { ((i * 200 + t) * 7919 % 23) as f32 * 1e-3 });
-/// let c = ndarray::Array2::from_shape_fn((8, 200), |(i, t)| ((i * 200 + t) * 104729 % 23) as f32 * 1e-3);
+/// let noise = |i: usize| (((i * 7919) % 97) as f32 - 48.0) * 1e-3;
+/// let x = ndarray::Array2::from_shape_fn((4, 300), |(i, t)| {
+///     noise(i * 300 + t) + if (100..110).contains(&t) { 0.5 } else { 0.0 }
+/// });
+/// let c = ndarray::Array2::from_shape_fn((8, 300), |(i, t)| noise(i * 300 + t + 13));
 /// let r = recursive_seqlets_fdr(x.view().into_dyn(), c.view().into_dyn(), &RecursiveOptions::default(), 0.1)?;
 /// assert_eq!(r.fdr.num_rows(), 117);
 /// assert!(r.threshold.is_some() && r.warning.is_none());
