@@ -43,6 +43,9 @@ pub enum Error {
     /// A numeric kernel failed.
     #[error(transparent)]
     Kernel(#[from] motiflift_kernels::Error),
+    /// A model could not be loaded or run.
+    #[error(transparent)]
+    Model(#[from] motiflift_models::Error),
 }
 
 impl Error {
