@@ -5,7 +5,9 @@
 mod plots {
     use std::path::Path;
 
-    use motiflift::plot::{Annotation, FigureFiles, LogoTrack, plot_counts, plot_logo, plot_pairwise};
+    use motiflift::plot::{
+        Annotation, FigureFiles, LogoTrack, plot_counts, plot_logo, plot_pairwise,
+    };
     use ndarray::{Array2, Array3, s};
     use resvg::{tiny_skia::Pixmap, usvg};
 
@@ -27,7 +29,11 @@ mod plots {
 
     /// How many pixels have exactly the colour `rgb` (the inside of a filled shape).
     fn pixels_of(pixmap: &Pixmap, (r, g, b): (u8, u8, u8)) -> usize {
-        pixmap.pixels().iter().filter(|p| (p.red(), p.green(), p.blue()) == (r, g, b)).count()
+        pixmap
+            .pixels()
+            .iter()
+            .filter(|p| (p.red(), p.green(), p.blue()) == (r, g, b))
+            .count()
     }
 
     fn svg_text(files: &FigureFiles) -> String {
@@ -38,29 +44,65 @@ mod plots {
     fn plot_logo_of_four_models_at_one_locus() {
         // tangermeme's projected attributions of four zoo models (tests/data/attribute), example 0.
         let models = ["bpnet", "chrombpnet", "procapnet", "beluga"];
-        let attrs: Vec<Array3<f32>> =
-            models.iter().map(|m| npy_gz(&format!("attribute/{m}_attributions_first4.npy.gz"))).collect();
-        let views: Vec<Array2<f32>> = attrs.iter().map(|a| a.slice(s![0, .., ..]).to_owned()).collect();
+        let attrs: Vec<Array3<f32>> = models
+            .iter()
+            .map(|m| npy_gz(&format!("attribute/{m}_attributions_first4.npy.gz")))
+            .collect();
+        let views: Vec<Array2<f32>> = attrs
+            .iter()
+            .map(|a| a.slice(s![0, .., ..]).to_owned())
+            .collect();
         let hits = vec![
-            Annotation { start: 955, end: 968, label: "MA0139.2_CTCF".into(), score: Some(3.1e-7) },
-            Annotation { start: 960, end: 966, label: "SP1".into(), score: Some(0.0042) },
-            Annotation { start: 990, end: 1001, label: "GATA1".into(), score: None },
+            Annotation {
+                start: 955,
+                end: 968,
+                label: "MA0139.2_CTCF".into(),
+                score: Some(3.1e-7),
+            },
+            Annotation {
+                start: 960,
+                end: 966,
+                label: "SP1".into(),
+                score: Some(0.0042),
+            },
+            Annotation {
+                start: 990,
+                end: 1001,
+                label: "GATA1".into(),
+                score: None,
+            },
             // Outside the window (strictly inside is required): not drawn.
-            Annotation { start: 930, end: 950, label: "OUTSIDE".into(), score: None },
+            Annotation {
+                start: 930,
+                end: 950,
+                label: "OUTSIDE".into(),
+                score: None,
+            },
         ];
         let tracks: Vec<LogoTrack> = models
             .iter()
             .zip(&views)
-            .map(|(m, v)| LogoTrack { title: format!("{m}, example 0"), values: v.view(), annotations: hits.clone() })
+            .map(|(m, v)| LogoTrack {
+                title: format!("{m}, example 0"),
+                values: v.view(),
+                annotations: hits.clone(),
+            })
             .collect();
         let dir = tempfile::tempdir().unwrap();
         let files = plot_logo(&tracks, 930..1010, dir.path().join("logo")).unwrap();
         assert_eq!(files.svg, dir.path().join("logo.svg"));
         let (size, pixmap) = read_figure(&files);
-        assert!(size.width() > 900.0 && size.height() > 4.0 * 180.0, "{size:?}");
+        assert!(
+            size.width() > 900.0 && size.height() > 4.0 * 180.0,
+            "{size:?}"
+        );
         // Every letter colour is on the image (A green, C blue, G orange, T red).
         for rgb in [(0, 128, 0), (0, 0, 255), (255, 165, 0), (255, 0, 0)] {
-            assert!(pixels_of(&pixmap, rgb) > 200, "{rgb:?}: {}", pixels_of(&pixmap, rgb));
+            assert!(
+                pixels_of(&pixmap, rgb) > 200,
+                "{rgb:?}: {}",
+                pixels_of(&pixmap, rgb)
+            );
         }
         let text = svg_text(&files);
         for m in models {
@@ -83,7 +125,11 @@ mod plots {
         for (i, base) in [0usize, 1, 2, 3, 3, 2, 1, 0].into_iter().enumerate() {
             x[[base, 40 + i]] = 0.2;
         }
-        let track = LogoTrack { title: "planted".into(), values: x.view(), annotations: vec![] };
+        let track = LogoTrack {
+            title: "planted".into(),
+            values: x.view(),
+            annotations: vec![],
+        };
         let dir = tempfile::tempdir().unwrap();
         let files = plot_logo(&[track], 30..60, dir.path().join("fig.png")).unwrap();
         assert_eq!(files.png, dir.path().join("fig.png"));
@@ -98,18 +144,31 @@ mod plots {
         let motifs: Vec<String> = (0..30).map(|i| format!("MOTIF_{i:02}")).collect();
         let counts = Array2::from_shape_fn((2, 30), |(m, j)| ((j * 7 + m * 3) % 11) as f64);
         let dir = tempfile::tempdir().unwrap();
-        let files = plot_counts(&["bpnet", "chrombpnet"], counts.view(), &motifs, 15, dir.path().join("counts")).unwrap();
+        let files = plot_counts(
+            &["bpnet", "chrombpnet"],
+            counts.view(),
+            &motifs,
+            15,
+            dir.path().join("counts"),
+        )
+        .unwrap();
         let (_, pixmap) = read_figure(&files);
         // Bars in tab10 blue and orange.
         assert!(pixels_of(&pixmap, (31, 119, 180)) > 1000);
         assert!(pixels_of(&pixmap, (255, 127, 14)) > 1000);
         let text = svg_text(&files);
-        let shown = motifs.iter().filter(|m| text.contains(&format!(">{m}</text>"))).count();
+        let shown = motifs
+            .iter()
+            .filter(|m| text.contains(&format!(">{m}</text>")))
+            .count();
         assert_eq!(shown, 15);
         // The motif with the largest total is shown, the one with the smallest is not.
         let total = |j: usize| counts.column(j).sum();
         let (best, worst) = (0..30).fold((0, 0), |(b, w), j| {
-            (if total(j) > total(b) { j } else { b }, if total(j) < total(w) { j } else { w })
+            (
+                if total(j) > total(b) { j } else { b },
+                if total(j) < total(w) { j } else { w },
+            )
         });
         assert!(text.contains(&format!(">{}</text>", motifs[best])));
         assert!(!text.contains(&format!(">{}</text>", motifs[worst])));
@@ -133,14 +192,21 @@ mod plots {
     #[test]
     fn plot_errors_name_the_problem() {
         let x = Array2::<f32>::zeros((4, 50));
-        let track = LogoTrack { title: "t".into(), values: x.view(), annotations: vec![] };
+        let track = LogoTrack {
+            title: "t".into(),
+            values: x.view(),
+            annotations: vec![],
+        };
         let dir = tempfile::tempdir().unwrap();
-        let err = plot_logo(std::slice::from_ref(&track), 40..60, dir.path().join("a")).unwrap_err();
+        let err =
+            plot_logo(std::slice::from_ref(&track), 40..60, dir.path().join("a")).unwrap_err();
         assert!(matches!(err, motiflift::Error::Invalid(_)), "{err}");
         assert!(err.to_string().contains("length 50"), "{err}");
         assert!(plot_logo(&[], 0..10, dir.path().join("b")).is_err());
         let missing = dir.path().join("no/such/dir/fig");
-        let err = plot_logo(&[track], 0..10, &missing).unwrap_err().to_string();
+        let err = plot_logo(&[track], 0..10, &missing)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("fig.svg") || err.contains("fig.png"), "{err}");
         let nothing_written = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(nothing_written, 0);

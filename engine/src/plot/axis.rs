@@ -14,14 +14,18 @@ impl Scale {
     /// The pixel coordinate of the data value `v`.
     pub fn px(&self, v: f64) -> f64 {
         let span = self.hi - self.lo;
-        if span == 0.0 { self.p0 } else { self.p0 + (v - self.lo) / span * (self.p1 - self.p0) }
+        if span == 0.0 {
+            self.p0
+        } else {
+            self.p0 + (v - self.lo) / span * (self.p1 - self.p0)
+        }
     }
 }
 
 /// Round tick values ({1, 2, 2.5, 5} × 10ᵏ apart) inside `[lo, hi]`, at most about `max_ticks`
 /// of them, and the number of decimals their labels need.
 pub(crate) fn ticks(lo: f64, hi: f64, max_ticks: usize) -> (Vec<f64>, usize) {
-    if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+    if hi <= lo || !lo.is_finite() || !hi.is_finite() {
         return (vec![lo], decimals_for(lo.abs()));
     }
     let raw = (hi - lo) / max_ticks.max(1) as f64;
@@ -33,7 +37,9 @@ pub(crate) fn ticks(lo: f64, hi: f64, max_ticks: usize) -> (Vec<f64>, usize) {
         .unwrap_or(10.0 * mag);
     let first = (lo / step - 1e-9).ceil() as i64;
     let last = (hi / step + 1e-9).floor() as i64;
-    let values = (first..=last).map(|i| i as f64 * step).map(|v| if v == 0.0 { 0.0 } else { v });
+    let values = (first..=last)
+        .map(|i| i as f64 * step)
+        .map(|v| if v == 0.0 { 0.0 } else { v });
     (values.collect(), decimals_for(step))
 }
 
@@ -43,7 +49,10 @@ fn decimals_for(step: f64) -> usize {
         return 0;
     }
     let mut decimals = 0;
-    while decimals < 12 && ((step * 10f64.powi(decimals as i32)).round() - step * 10f64.powi(decimals as i32)).abs() > 1e-6 {
+    while decimals < 12
+        && ((step * 10f64.powi(decimals as i32)).round() - step * 10f64.powi(decimals as i32)).abs()
+            > 1e-6
+    {
         decimals += 1;
     }
     decimals
@@ -60,7 +69,11 @@ pub(crate) fn label(v: f64, decimals: usize) -> String {
         return s.replace(".0e", "e");
     }
     let s = format!("{v:.decimals$}");
-    if s.starts_with('-') && s.trim_start_matches(['-', '0', '.']).is_empty() { "0".into() } else { s }
+    if s.starts_with('-') && s.trim_start_matches(['-', '0', '.']).is_empty() {
+        "0".into()
+    } else {
+        s
+    }
 }
 
 /// Python's `'{:3.3}'.format(x)`: three significant digits, scientific notation when the
@@ -72,7 +85,11 @@ pub(crate) fn three_significant(x: f64) -> String {
     }
     let exp = x.abs().log10().floor() as i32;
     // Rounding may carry into the next power of ten (9.996 → 10.0).
-    let exp = if (x.abs() / 10f64.powi(exp) * 100.0).round() >= 1000.0 { exp + 1 } else { exp };
+    let exp = if (x.abs() / 10f64.powi(exp) * 100.0).round() >= 1000.0 {
+        exp + 1
+    } else {
+        exp
+    };
     if !(-4..2).contains(&exp) {
         let s = format!("{x:.2e}");
         let (mantissa, e) = s.split_once('e').unwrap_or((&s, "0"));
@@ -88,7 +105,11 @@ pub(crate) fn three_significant(x: f64) -> String {
 }
 
 fn trim_fraction(s: &str) -> &str {
-    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { s }
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        s
+    }
 }
 
 #[cfg(test)]
@@ -97,12 +118,21 @@ mod tests {
 
     #[test]
     fn ticks_are_round_and_inside() {
-        assert_eq!(ticks(0.0, 10.0, 5), (vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0], 0));
+        assert_eq!(
+            ticks(0.0, 10.0, 5),
+            (vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0], 0)
+        );
         assert_eq!(ticks(-0.013, 0.052, 4), (vec![0.0, 0.02, 0.04], 2));
-        assert_eq!(ticks(-0.013, 0.052, 8).0, vec![-0.01, 0.0, 0.01, 0.02, 0.03, 0.04, 0.05]);
+        assert_eq!(
+            ticks(-0.013, 0.052, 8).0,
+            vec![-0.01, 0.0, 0.01, 0.02, 0.03, 0.04, 0.05]
+        );
         assert_eq!(ticks(0.0, 1.0, 4), (vec![0.0, 0.25, 0.5, 0.75, 1.0], 2));
         assert_eq!(ticks(3.0, 3.0, 4), (vec![3.0], 0));
-        assert_eq!(ticks(100.0, 160.0, 6).0, vec![100.0, 110.0, 120.0, 130.0, 140.0, 150.0, 160.0]);
+        assert_eq!(
+            ticks(100.0, 160.0, 6).0,
+            vec![100.0, 110.0, 120.0, 130.0, 140.0, 150.0, 160.0]
+        );
     }
 
     #[test]
@@ -133,7 +163,12 @@ mod tests {
 
     #[test]
     fn scale_maps_linearly() {
-        let s = Scale { lo: -1.0, hi: 1.0, p0: 100.0, p1: 0.0 };
+        let s = Scale {
+            lo: -1.0,
+            hi: 1.0,
+            p0: 100.0,
+            p1: 0.0,
+        };
         assert_eq!(s.px(-1.0), 100.0);
         assert_eq!(s.px(0.0), 50.0);
         assert_eq!(s.px(1.0), 0.0);

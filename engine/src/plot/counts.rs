@@ -86,7 +86,9 @@ pub fn plot_counts(
 
 fn draw(models: &[&str], counts: ArrayView2<'_, f64>, motifs: &[&str], top: usize) -> Result<Svg> {
     if models.is_empty() || top == 0 {
-        return Err(Error::Invalid("plot_counts: expected at least one model and top ≥ 1".into()));
+        return Err(Error::Invalid(
+            "plot_counts: expected at least one model and top ≥ 1".into(),
+        ));
     }
     if counts.dim() != (models.len(), motifs.len()) {
         return Err(Error::Invalid(format!(
@@ -101,17 +103,30 @@ fn draw(models: &[&str], counts: ArrayView2<'_, f64>, motifs: &[&str], top: usiz
     let shown = top_indices(&totals, top);
 
     let m = models.len();
-    let bar = if m <= 3 { 16.0 } else { (48.0 / m as f64).max(5.0) };
+    let bar = if m <= 3 {
+        16.0
+    } else {
+        (48.0 / m as f64).max(5.0)
+    };
     let group = bar * m as f64 + 14.0;
     let plot_width = (group * shown.len() as f64).max(260.0);
 
-    let max = shown.iter().flat_map(|&j| counts.column(j).to_vec()).fold(0.0, f64::max);
+    let max = shown
+        .iter()
+        .flat_map(|&j| counts.column(j).to_vec())
+        .fold(0.0, f64::max);
     let (ticks, decimals) = nice_axis(max);
     let hi = ticks.last().copied().unwrap_or(1.0);
 
     let tick = TextStyle::new(TICK).colour(Rgb::AXIS);
-    let ytick_width = ticks.iter().map(|&t| tick.width(&axis::label(t, decimals))).fold(0.0, f64::max);
-    let name = TextStyle::new(NAME).colour(Rgb::AXIS).anchor(Anchor::End).rotate(-45.0);
+    let ytick_width = ticks
+        .iter()
+        .map(|&t| tick.width(&axis::label(t, decimals)))
+        .fold(0.0, f64::max);
+    let name = TextStyle::new(NAME)
+        .colour(Rgb::AXIS)
+        .anchor(Anchor::End)
+        .rotate(-45.0);
     let name_widths: Vec<f64> = shown.iter().map(|&j| name.width(motifs[j])).collect();
     let first_overhang = name_widths.first().map_or(0.0, |w| w * DIAG - group / 2.0);
     let left = (MARGIN + TICK * 1.4 + 6.0 + ytick_width + 8.0).max(MARGIN + first_overhang);
@@ -129,8 +144,17 @@ fn draw(models: &[&str], counts: ArrayView2<'_, f64>, motifs: &[&str], top: usiz
     let height = (panel_bottom + 10.0 + names_depth + MARGIN).ceil();
 
     let mut svg = Svg::new(width, height);
-    svg.text((left + plot_width / 2.0, MARGIN + TITLE), &title, title_style);
-    let y = Scale { lo: 0.0, hi, p0: panel_bottom, p1: panel_top };
+    svg.text(
+        (left + plot_width / 2.0, MARGIN + TITLE),
+        &title,
+        title_style,
+    );
+    let y = Scale {
+        lo: 0.0,
+        hi,
+        p0: panel_bottom,
+        p1: panel_top,
+    };
 
     // Y axis with grid lines, its label, and the baseline.
     for &t in &ticks {
@@ -138,10 +162,17 @@ fn draw(models: &[&str], counts: ArrayView2<'_, f64>, motifs: &[&str], top: usiz
         svg.line((left, py), (left + plot_width, py), Rgb(235, 235, 235), 1.0);
         svg.line((left - 4.0, py), (left, py), Rgb::AXIS, 1.0);
         let label_style = tick.anchor(Anchor::End);
-        svg.text((left - 6.0, py + TICK * 0.35), &axis::label(t, decimals), label_style);
+        svg.text(
+            (left - 6.0, py + TICK * 0.35),
+            &axis::label(t, decimals),
+            label_style,
+        );
     }
     let mid = (panel_top + panel_bottom) / 2.0;
-    let ylabel = TextStyle::new(TICK * 1.1).colour(Rgb::AXIS).anchor(Anchor::Middle).rotate(-90.0);
+    let ylabel = TextStyle::new(TICK * 1.1)
+        .colour(Rgb::AXIS)
+        .anchor(Anchor::Middle)
+        .rotate(-90.0);
     svg.text((MARGIN + TICK, mid), "annotated seqlets", ylabel);
     svg.line((left, panel_top), (left, panel_bottom), Rgb::AXIS, 1.0);
 
@@ -151,15 +182,32 @@ fn draw(models: &[&str], counts: ArrayView2<'_, f64>, motifs: &[&str], top: usiz
         for (i, colour) in (0..m).map(|i| (i, TAB10[i % TAB10.len()])) {
             let v = counts[[i, j]];
             let top_px = y.px(v);
-            svg.rect(gx + i as f64 * bar, top_px, bar - 1.0, panel_bottom - top_px, colour);
+            svg.rect(
+                gx + i as f64 * bar,
+                top_px,
+                bar - 1.0,
+                panel_bottom - top_px,
+                colour,
+            );
         }
         let cx = gx + bar * m as f64 / 2.0;
         svg.text((cx + NAME * 0.3, panel_bottom + 10.0), motifs[j], name);
     }
-    svg.line((left, panel_bottom), (left + plot_width, panel_bottom), Rgb::AXIS, 1.0);
+    svg.line(
+        (left, panel_bottom),
+        (left + plot_width, panel_bottom),
+        Rgb::AXIS,
+        1.0,
+    );
     if shown.is_empty() {
-        let note = TextStyle::new(NAME).colour(Rgb::AXIS).anchor(Anchor::Middle);
-        svg.text((left + plot_width / 2.0, mid), "no motif was annotated", note);
+        let note = TextStyle::new(NAME)
+            .colour(Rgb::AXIS)
+            .anchor(Anchor::Middle);
+        svg.text(
+            (left + plot_width / 2.0, mid),
+            "no motif was annotated",
+            note,
+        );
     }
 
     // Legend, right of the plot.
@@ -207,8 +255,13 @@ mod tests {
     #[test]
     fn chart_shows_the_top_motifs_only() {
         let counts = ndarray::array![[1.0, 9.0, 0.0, 4.0], [2.0, 8.0, 0.0, 0.0]];
-        let svg = draw(&["a", "b"], counts.view(), &["m0", "m1", "m2", "m3"], 2).unwrap().finish();
-        assert!(svg.contains(">m1</text>") && svg.contains(">m3</text>"), "{svg}");
+        let svg = draw(&["a", "b"], counts.view(), &["m0", "m1", "m2", "m3"], 2)
+            .unwrap()
+            .finish();
+        assert!(
+            svg.contains(">m1</text>") && svg.contains(">m3</text>"),
+            "{svg}"
+        );
         assert!(!svg.contains(">m0</text>") && !svg.contains(">m2</text>"));
         assert!(svg.contains(">Top 2 annotated motifs</text>"));
     }
@@ -217,10 +270,17 @@ mod tests {
     fn bad_inputs_are_invalid() {
         let c = ndarray::array![[1.0, 2.0]];
         assert!(draw(&[], c.view(), &["x", "y"], 3).is_err());
-        assert!(draw(&["a"], c.view(), &["x"], 3).unwrap_err().to_string().contains("shape"));
+        assert!(
+            draw(&["a"], c.view(), &["x"], 3)
+                .unwrap_err()
+                .to_string()
+                .contains("shape")
+        );
         assert!(draw(&["a"], c.view(), &["x", "y"], 0).is_err());
         let neg = ndarray::array![[1.0, -2.0]];
-        let err = draw(&["a"], neg.view(), &["x", "y"], 3).unwrap_err().to_string();
+        let err = draw(&["a"], neg.view(), &["x", "y"], 3)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("[0, 1]"), "{err}");
     }
 }

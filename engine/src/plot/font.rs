@@ -28,13 +28,22 @@ fn metrics() -> &'static Metrics {
     static METRICS: OnceLock<Metrics> = OnceLock::new();
     METRICS.get_or_init(|| {
         // DejaVu Sans's average Latin advance, used if the embedded font could not be read.
-        let mut m = Metrics { ascii: [0.6; 95], fallback: 0.6 };
+        let mut m = Metrics {
+            ascii: [0.6; 95],
+            fallback: 0.6,
+        };
         if let Some(font) = font() {
-            let upem = f64::from(font.metrics(Size::unscaled(), LocationRef::default()).units_per_em);
+            let upem = f64::from(
+                font.metrics(Size::unscaled(), LocationRef::default())
+                    .units_per_em,
+            );
             let glyphs = font.glyph_metrics(Size::unscaled(), LocationRef::default());
             let charmap = font.charmap();
             let advance = |c: char| {
-                charmap.map(c).and_then(|g| glyphs.advance_width(g)).map(|w| f64::from(w) / upem)
+                charmap
+                    .map(c)
+                    .and_then(|g| glyphs.advance_width(g))
+                    .map(|w| f64::from(w) / upem)
             };
             for (slot, c) in m.ascii.iter_mut().zip(' '..='~') {
                 *slot = advance(c).unwrap_or(m.fallback);
@@ -107,14 +116,27 @@ impl OutlinePen for UnitPen {
 pub(crate) fn unit_glyph(c: char) -> Option<String> {
     let font = font()?;
     let gid = font.charmap().map(c)?;
-    let bounds = font.glyph_metrics(Size::unscaled(), LocationRef::default()).bounds(gid)?;
+    let bounds = font
+        .glyph_metrics(Size::unscaled(), LocationRef::default())
+        .bounds(gid)?;
     let (sx, sy) = (bounds.x_max - bounds.x_min, bounds.y_max - bounds.y_min);
     if sx <= 0.0 || sy <= 0.0 {
         return None;
     }
-    let mut pen = UnitPen { d: String::new(), x0: bounds.x_min, y1: bounds.y_max, sx, sy };
+    let mut pen = UnitPen {
+        d: String::new(),
+        x0: bounds.x_min,
+        y1: bounds.y_max,
+        sx,
+        sy,
+    };
     let outline = font.outline_glyphs().get(gid)?;
-    outline.draw(DrawSettings::unhinted(Size::unscaled(), LocationRef::default()), &mut pen).ok()?;
+    outline
+        .draw(
+            DrawSettings::unhinted(Size::unscaled(), LocationRef::default()),
+            &mut pen,
+        )
+        .ok()?;
     Some(pen.d.trim_end().to_owned())
 }
 
@@ -142,8 +164,7 @@ mod tests {
                 .filter(|s| !s.is_empty())
                 .map(|s| s.parse().unwrap())
                 .collect();
-            let (xs, ys): (Vec<f64>, Vec<f64>) =
-                nums.chunks(2).map(|p| (p[0], p[1])).unzip();
+            let (xs, ys): (Vec<f64>, Vec<f64>) = nums.chunks(2).map(|p| (p[0], p[1])).unzip();
             let span = |v: &[f64]| {
                 let lo = v.iter().cloned().fold(f64::INFINITY, f64::min);
                 let hi = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
@@ -151,8 +172,14 @@ mod tests {
             };
             let ((x0, x1), (y0, y1)) = (span(&xs), span(&ys));
             // On-curve extremes touch the box; control points may overshoot it slightly.
-            assert!(x0 <= 0.001 && x1 >= 0.999 && y0 <= 0.001 && y1 >= 0.999, "{c}: {d}");
-            assert!(x0 > -0.05 && x1 < 1.05 && y0 > -0.05 && y1 < 1.05, "{c}: {d}");
+            assert!(
+                x0 <= 0.001 && x1 >= 0.999 && y0 <= 0.001 && y1 >= 0.999,
+                "{c}: {d}"
+            );
+            assert!(
+                x0 > -0.05 && x1 < 1.05 && y0 > -0.05 && y1 < 1.05,
+                "{c}: {d}"
+            );
         }
         assert!(unit_glyph('\u{10FFFF}').is_none());
     }

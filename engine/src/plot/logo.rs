@@ -14,8 +14,12 @@ use crate::{Error, Result};
 
 /// The letters of the four rows, and tangermeme's colours for them: A green (0, .5, 0), C blue,
 /// G orange (1, .65, 0), T red.
-const LETTERS: [(char, Rgb); 4] =
-    [('A', Rgb(0, 128, 0)), ('C', Rgb(0, 0, 255)), ('G', Rgb(255, 165, 0)), ('T', Rgb(255, 0, 0))];
+const LETTERS: [(char, Rgb); 4] = [
+    ('A', Rgb(0, 128, 0)),
+    ('C', Rgb(0, 0, 255)),
+    ('G', Rgb(255, 165, 0)),
+    ('T', Rgb(255, 0, 0)),
+];
 
 /// Glyphs smaller than this fraction of the window's largest |value| are not drawn
 /// (tangermeme's `min_height_pct`).
@@ -195,7 +199,12 @@ fn check(tracks: &[LogoTrack<'_>], window: &Range<usize>) -> Result<()> {
                 window.start + c
             )));
         }
-        if let Some((j, a)) = t.annotations.iter().enumerate().find(|(_, a)| a.start > a.end) {
+        if let Some((j, a)) = t
+            .annotations
+            .iter()
+            .enumerate()
+            .find(|(_, a)| a.start > a.end)
+        {
             return Err(Error::Invalid(format!(
                 "plot_logo: track {i} ({:?}) annotation {j} ({:?}) has start {} > end {}",
                 t.title, a.label, a.start, a.end
@@ -248,14 +257,19 @@ fn place(
     x: &Scale,
     (x_min, x_max): (f64, f64),
 ) -> (Vec<Placed>, Vec<Placed>) {
-    let mut inside: Vec<&Annotation> =
-        annotations.iter().filter(|a| a.start > window.start && a.end < window.end).collect();
+    let mut inside: Vec<&Annotation> = annotations
+        .iter()
+        .filter(|a| a.start > window.start && a.end < window.end)
+        .collect();
     inside.sort_by_key(|a| a.start);
     const GAP: f64 = 8.0;
     let label = |a: &Annotation, size: f64, bar: (f64, f64)| {
         // Like tangermeme, a space in the label text starts a new line.
         let lines: Vec<String> = a.text().split(' ').map(str::to_owned).collect();
-        let width = lines.iter().map(|l| font::text_width(l, size)).fold(0.0, f64::max);
+        let width = lines
+            .iter()
+            .map(|l| font::text_width(l, size))
+            .fold(0.0, f64::max);
         let lx = bar.0.min(x_max - width).max(x_min);
         (lines, lx, (bar.0.min(lx), (bar.1.max(lx + width)) + GAP))
     };
@@ -264,24 +278,44 @@ fn place(
         .map(|a| {
             let s = (a.start - window.start) as f64;
             let e = (a.end - window.start) as f64;
-            (x.px(s - GLYPH_WIDTH / 2.0), x.px((e - 1.0).max(s) + GLYPH_WIDTH / 2.0))
+            (
+                x.px(s - GLYPH_WIDTH / 2.0),
+                x.px((e - 1.0).max(s) + GLYPH_WIDTH / 2.0),
+            )
         })
         .collect();
-    let labelled: Vec<_> = inside.iter().zip(&bars).map(|(a, &b)| label(a, LABEL, b)).collect();
+    let labelled: Vec<_> = inside
+        .iter()
+        .zip(&bars)
+        .map(|(a, &b)| label(a, LABEL, b))
+        .collect();
     let rows = first_fit(&labelled.iter().map(|l| l.2).collect::<Vec<_>>(), N_ROWS);
     let (mut placed, mut rest) = (Vec::new(), Vec::new());
     for (i, ((lines, lx, _), row)) in labelled.into_iter().zip(rows).enumerate() {
         match row {
-            Some(row) => placed.push(Placed { row, bar: Some(bars[i]), x: lx, lines }),
+            Some(row) => placed.push(Placed {
+                row,
+                bar: Some(bars[i]),
+                x: lx,
+                lines,
+            }),
             None => rest.push(i),
         }
     }
-    let extras: Vec<_> = rest.iter().map(|&i| label(inside[i], EXTRA, bars[i])).collect();
+    let extras: Vec<_> = rest
+        .iter()
+        .map(|&i| label(inside[i], EXTRA, bars[i]))
+        .collect();
     let extra_rows = first_fit(&extras.iter().map(|l| l.2).collect::<Vec<_>>(), usize::MAX);
     let extra = extras
         .into_iter()
         .zip(extra_rows)
-        .map(|((lines, lx, _), row)| Placed { row: row.unwrap_or(0), bar: None, x: lx, lines })
+        .map(|((lines, lx, _), row)| Placed {
+            row: row.unwrap_or(0),
+            bar: None,
+            x: lx,
+            lines,
+        })
         .collect();
     (placed, extra)
 }
@@ -303,7 +337,9 @@ fn draw(tracks: &[LogoTrack<'_>], window: &Range<usize>) -> Result<Svg> {
     let len = window.end - window.start;
     // About 1100 px wide: up to 22 px per position for short windows, at least 1 px per position
     // up to 8000 positions, then 8000 px in all.
-    let per_pos = (1100.0 / len as f64).min(22.0).max((8000.0 / len as f64).min(1.0));
+    let per_pos = (1100.0 / len as f64)
+        .min(22.0)
+        .max((8000.0 / len as f64).min(1.0));
     let plot_width = per_pos * len as f64;
 
     let tick = TextStyle::new(TICK).colour(Rgb::AXIS);
@@ -324,14 +360,26 @@ fn draw(tracks: &[LogoTrack<'_>], window: &Range<usize>) -> Result<Svg> {
         .map(|t| font::text_width(&t.title, TITLE))
         .fold(0.0, f64::max);
     let width = (left + plot_width.max(title_width) + MARGIN).ceil();
-    let x = Scale { lo: -0.5, hi: len as f64 - 0.5, p0: left, p1: left + plot_width };
+    let x = Scale {
+        lo: -0.5,
+        hi: len as f64 - 0.5,
+        p0: left,
+        p1: left + plot_width,
+    };
 
     let prepared: Vec<Prepared> = tracks
         .iter()
         .zip(prepared_y)
         .map(|(track, (lo, hi, yticks))| {
             let (rows, extra) = place(&track.annotations, window, &x, (MARGIN, width - MARGIN));
-            Prepared { track, lo, hi, yticks, rows, extra }
+            Prepared {
+                track,
+                lo,
+                hi,
+                yticks,
+                rows,
+                extra,
+            }
         })
         .collect();
 
@@ -342,8 +390,8 @@ fn draw(tracks: &[LogoTrack<'_>], window: &Range<usize>) -> Result<Svg> {
             + row_heights(&p.extra, EXTRA, 0.0).iter().sum::<f64>();
         TITLE + 10.0 + PANEL_HEIGHT + TICK_LEN + TICK * LINE + 6.0 + ann
     };
-    let tracks_height = prepared.iter().map(track_height).sum::<f64>()
-        + TRACK_GAP * (prepared.len() - 1) as f64;
+    let tracks_height =
+        prepared.iter().map(track_height).sum::<f64>() + TRACK_GAP * (prepared.len() - 1) as f64;
     let x_title = TICK * 1.1;
     let height = (MARGIN + tracks_height + 8.0 + x_title + MARGIN).ceil();
     let mut svg = Svg::new(width, height);
@@ -358,9 +406,14 @@ fn draw(tracks: &[LogoTrack<'_>], window: &Range<usize>) -> Result<Svg> {
         top += track_height(p) + TRACK_GAP;
     }
     svg.text(
-        (left + plot_width / 2.0, MARGIN + tracks_height + 8.0 + x_title * 0.8),
+        (
+            left + plot_width / 2.0,
+            MARGIN + tracks_height + 8.0 + x_title * 0.8,
+        ),
         "position",
-        TextStyle::new(x_title).anchor(Anchor::Middle).colour(Rgb::AXIS),
+        TextStyle::new(x_title)
+            .anchor(Anchor::Middle)
+            .colour(Rgb::AXIS),
     );
     Ok(svg)
 }
@@ -379,21 +432,44 @@ fn draw_track(
     svg.text((left, top + TITLE), &p.track.title, TextStyle::new(TITLE));
     let panel_top = top + TITLE + 10.0;
     let panel_bottom = panel_top + PANEL_HEIGHT;
-    let y = Scale { lo: p.lo, hi: p.hi, p0: panel_bottom, p1: panel_top };
+    let y = Scale {
+        lo: p.lo,
+        hi: p.hi,
+        p0: panel_bottom,
+        p1: panel_top,
+    };
 
     // Y axis: spine, ticks, labels; a light zero line across the panel.
     let tick = TextStyle::new(TICK).colour(Rgb::AXIS).anchor(Anchor::End);
-    svg.line((left - 3.0, y.px(p.lo)), (left - 3.0, y.px(p.hi)), Rgb::AXIS, 1.0);
+    svg.line(
+        (left - 3.0, y.px(p.lo)),
+        (left - 3.0, y.px(p.hi)),
+        Rgb::AXIS,
+        1.0,
+    );
     let (values_t, decimals) = &p.yticks;
     for &t in values_t {
         let py = y.px(t);
-        svg.line((left - 3.0 - TICK_LEN, py), (left - 3.0, py), Rgb::AXIS, 1.0);
-        svg.text((left - 5.0 - TICK_LEN, py + TICK * 0.35), &axis::label(t, *decimals), tick);
+        svg.line(
+            (left - 3.0 - TICK_LEN, py),
+            (left - 3.0, py),
+            Rgb::AXIS,
+            1.0,
+        );
+        svg.text(
+            (left - 5.0 - TICK_LEN, py + TICK * 0.35),
+            &axis::label(t, *decimals),
+            tick,
+        );
     }
     svg.line((left, y.px(0.0)), (right, y.px(0.0)), Rgb::GRID, 1.0);
 
     // Letters.
-    let threshold = MIN_HEIGHT_PCT * values.iter().map(|v| f64::from(v.abs())).fold(0.0, f64::max);
+    let threshold = MIN_HEIGHT_PCT
+        * values
+            .iter()
+            .map(|v| f64::from(v.abs()))
+            .fold(0.0, f64::max);
     for (j, col) in values.columns().into_iter().enumerate() {
         let mut items: Vec<(f64, usize)> = col
             .iter()
@@ -424,10 +500,17 @@ fn draw_track(
     // X axis: ticks at round positions (in the example's coordinates) under the panel.
     let max_ticks = ((right - left) / 70.0).floor().max(1.0) as usize;
     let (xt, _) = axis::ticks(window.start as f64, (window.end - 1) as f64, max_ticks);
-    let style = TextStyle::new(TICK).colour(Rgb::AXIS).anchor(Anchor::Middle);
+    let style = TextStyle::new(TICK)
+        .colour(Rgb::AXIS)
+        .anchor(Anchor::Middle);
     for t in xt.into_iter().filter(|t| t.fract() == 0.0) {
         let px = x.px(t - window.start as f64);
-        svg.line((px, panel_bottom), (px, panel_bottom + TICK_LEN), Rgb::AXIS, 1.0);
+        svg.line(
+            (px, panel_bottom),
+            (px, panel_bottom + TICK_LEN),
+            Rgb::AXIS,
+            1.0,
+        );
         svg.text((px, panel_bottom + TICK_LEN + TICK), &format!("{t}"), style);
     }
 
@@ -436,7 +519,11 @@ fn draw_track(
     let heights = row_heights(&p.rows, LABEL, BAR_SPACE);
     let one_row = heights.len() <= 1;
     for (r, h) in heights.iter().enumerate() {
-        let colour = if one_row { Rgb::BLACK } else { SET1[r % SET1.len()] };
+        let colour = if one_row {
+            Rgb::BLACK
+        } else {
+            SET1[r % SET1.len()]
+        };
         for a in p.rows.iter().filter(|a| a.row == r) {
             if let Some((b0, b1)) = a.bar {
                 svg.line((b0, row_top + 3.0), (b1, row_top + 3.0), colour, 3.0);
@@ -466,7 +553,12 @@ mod tests {
     use ndarray::Array2;
 
     fn ann(start: usize, end: usize, label: &str) -> Annotation {
-        Annotation { start, end, label: label.into(), score: None }
+        Annotation {
+            start,
+            end,
+            label: label.into(),
+            score: None,
+        }
     }
 
     #[test]
@@ -478,15 +570,34 @@ mod tests {
 
     #[test]
     fn first_fit_fills_rows_in_order_and_caps_them() {
-        let items = [(0.0, 10.0), (5.0, 15.0), (10.0, 20.0), (6.0, 8.0), (7.0, 9.0)];
-        assert_eq!(first_fit(&items, 3), vec![Some(0), Some(1), Some(0), Some(2), None]);
+        let items = [
+            (0.0, 10.0),
+            (5.0, 15.0),
+            (10.0, 20.0),
+            (6.0, 8.0),
+            (7.0, 9.0),
+        ];
+        assert_eq!(
+            first_fit(&items, 3),
+            vec![Some(0), Some(1), Some(0), Some(2), None]
+        );
         assert_eq!(first_fit(&items, usize::MAX)[4], Some(3));
     }
 
     #[test]
     fn only_annotations_strictly_inside_the_window_are_placed() {
-        let x = Scale { lo: -0.5, hi: 99.5, p0: 0.0, p1: 1000.0 };
-        let anns = [ann(10, 20, "edge"), ann(11, 20, "in"), ann(30, 99, "in2"), ann(40, 100, "end")];
+        let x = Scale {
+            lo: -0.5,
+            hi: 99.5,
+            p0: 0.0,
+            p1: 1000.0,
+        };
+        let anns = [
+            ann(10, 20, "edge"),
+            ann(11, 20, "in"),
+            ann(30, 99, "in2"),
+            ann(40, 100, "end"),
+        ];
         let (rows, extra) = place(&anns, &(10..100), &x, (0.0, 1000.0));
         let labels: Vec<_> = rows.iter().map(|p| p.lines.join(" ")).collect();
         assert_eq!(labels, ["in", "in2"]);
@@ -494,13 +605,23 @@ mod tests {
         // Bar of [11, 20) in window 10..100: positions 1..=9 from 1 − 0.475 to 9 + 0.475, at
         // 10 px per position with position 0 centred on 5 px.
         let (b0, b1) = rows[0].bar.unwrap();
-        assert!((b0 - 10.25).abs() < 1e-9 && (b1 - 99.75).abs() < 1e-9, "{b0} {b1}");
+        assert!(
+            (b0 - 10.25).abs() < 1e-9 && (b1 - 99.75).abs() < 1e-9,
+            "{b0} {b1}"
+        );
     }
 
     #[test]
     fn crowded_annotations_go_to_lower_rows_then_to_extras() {
-        let x = Scale { lo: -0.5, hi: 99.5, p0: 0.0, p1: 1000.0 };
-        let anns: Vec<_> = (0..6).map(|i| ann(10 + i, 20 + i, &format!("m{i}"))).collect();
+        let x = Scale {
+            lo: -0.5,
+            hi: 99.5,
+            p0: 0.0,
+            p1: 1000.0,
+        };
+        let anns: Vec<_> = (0..6)
+            .map(|i| ann(10 + i, 20 + i, &format!("m{i}")))
+            .collect();
         let (rows, extra) = place(&anns, &(0..100), &x, (0.0, 1000.0));
         assert_eq!(rows.iter().map(|p| p.row).collect::<Vec<_>>(), [0, 1, 2, 3]);
         assert_eq!(extra.len(), 2);
@@ -511,7 +632,12 @@ mod tests {
 
     #[test]
     fn labels_stay_inside_the_figure() {
-        let x = Scale { lo: -0.5, hi: 19.5, p0: 0.0, p1: 200.0 };
+        let x = Scale {
+            lo: -0.5,
+            hi: 19.5,
+            p0: 0.0,
+            p1: 200.0,
+        };
         let long = "a_very_long_motif_name_indeed";
         let (rows, _) = place(&[ann(15, 19, long)], &(0..20), &x, (10.0, 210.0));
         let w = font::text_width(long, LABEL);
@@ -521,12 +647,31 @@ mod tests {
     #[test]
     fn bad_inputs_are_invalid() {
         let x = Array2::<f32>::zeros((4, 10));
-        let t = |values| LogoTrack { title: "t".into(), values, annotations: vec![] };
+        let t = |values| LogoTrack {
+            title: "t".into(),
+            values,
+            annotations: vec![],
+        };
         assert!(check(&[], &(0..5)).is_err());
-        assert!(check(&[t(x.view())], &(5..5)).unwrap_err().to_string().contains("empty window"));
-        assert!(check(&[t(x.view())], &(0..11)).unwrap_err().to_string().contains("length 10"));
+        assert!(
+            check(&[t(x.view())], &(5..5))
+                .unwrap_err()
+                .to_string()
+                .contains("empty window")
+        );
+        assert!(
+            check(&[t(x.view())], &(0..11))
+                .unwrap_err()
+                .to_string()
+                .contains("length 10")
+        );
         let three = Array2::<f32>::zeros((3, 10));
-        assert!(check(&[t(three.view())], &(0..5)).unwrap_err().to_string().contains("(3, 10)"));
+        assert!(
+            check(&[t(three.view())], &(0..5))
+                .unwrap_err()
+                .to_string()
+                .contains("(3, 10)")
+        );
         let mut nan = x.clone();
         nan[[2, 4]] = f32::NAN;
         let err = check(&[t(nan.view())], &(0..5)).unwrap_err().to_string();
@@ -534,22 +679,39 @@ mod tests {
         assert!(check(&[t(nan.view())], &(5..10)).is_ok());
         let mut bad = t(x.view());
         bad.annotations.push(ann(6, 3, "oops"));
-        assert!(check(&[bad], &(0..10)).unwrap_err().to_string().contains("start 6 > end 3"));
+        assert!(
+            check(&[bad], &(0..10))
+                .unwrap_err()
+                .to_string()
+                .contains("start 6 > end 3")
+        );
     }
 
     #[test]
     fn letters_stack_in_order_and_small_ones_are_skipped() {
         // Column: A = 1, C = 3, G = −2, T = 0.01 (under 2 % of 3).
         let x = ndarray::array![[1.0f32], [3.0], [-2.0], [0.01]];
-        let track = LogoTrack { title: "t".into(), values: x.view(), annotations: vec![] };
+        let track = LogoTrack {
+            title: "t".into(),
+            values: x.view(),
+            annotations: vec![],
+        };
         let doc = draw(&[track], &(0..1)).unwrap().finish();
         // Each letter as (name, height scale, top y) from `matrix(w 0 0 h x y)`.
         let letters: Vec<(String, f64, f64)> = doc
             .lines()
             .filter_map(|l| l.strip_prefix(r##"<use xlink:href="#letter-"##))
             .map(|l| {
-                let m: Vec<f64> = l.split("matrix(").nth(1).unwrap().split(')').next().unwrap()
-                    .split(' ').map(|v| v.parse().unwrap()).collect();
+                let m: Vec<f64> = l
+                    .split("matrix(")
+                    .nth(1)
+                    .unwrap()
+                    .split(')')
+                    .next()
+                    .unwrap()
+                    .split(' ')
+                    .map(|v| v.parse().unwrap())
+                    .collect();
                 (l[..1].to_owned(), m[3], m[5])
             })
             .collect();
@@ -560,7 +722,10 @@ mod tests {
         assert!(a.1 > 0.0 && c.1 > 0.0 && g.1 < 0.0);
         // C sits on top of A: its box ends where A's begins; heights 3 : 1 : 2.
         assert!((c.2 + c.1 - a.2).abs() < 0.02, "{letters:?}");
-        assert!((c.1 / a.1 - 3.0).abs() < 0.01 && (g.1 / a.1 + 2.0).abs() < 0.01, "{letters:?}");
+        assert!(
+            (c.1 / a.1 - 3.0).abs() < 0.01 && (g.1 / a.1 + 2.0).abs() < 0.01,
+            "{letters:?}"
+        );
         // G hangs below A's baseline (the zero line), upside down: its translate is its bottom.
         assert!((g.2 + g.1 - (a.2 + a.1)).abs() < 0.02, "{letters:?}");
     }

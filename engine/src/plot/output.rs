@@ -52,13 +52,20 @@ impl FigureFiles {
             .extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| e.eq_ignore_ascii_case("svg") || e.eq_ignore_ascii_case("png"));
-        let stem = if known { path.with_extension("") } else { path.to_path_buf() };
+        let stem = if known {
+            path.with_extension("")
+        } else {
+            path.to_path_buf()
+        };
         let with = |ext: &str| {
             let mut name = OsString::from(stem.as_os_str());
             name.push(ext);
             PathBuf::from(name)
         };
-        FigureFiles { svg: with(".svg"), png: with(".png") }
+        FigureFiles {
+            svg: with(".svg"),
+            png: with(".png"),
+        }
     }
 }
 
@@ -87,7 +94,10 @@ fn fonts() -> Arc<usvg::fontdb::Database> {
 
 /// Renders the SVG document `text` of `size` px to PNG bytes; errors name `png`.
 fn render_png(text: &str, (width, height): (f64, f64), png: &Path) -> Result<Vec<u8>> {
-    let fail = |message: String| Error::File { path: png.to_path_buf(), message };
+    let fail = |message: String| Error::File {
+        path: png.to_path_buf(),
+        message,
+    };
     let options = usvg::Options {
         font_family: FAMILY.to_owned(),
         fontdb: fonts(),
@@ -95,11 +105,20 @@ fn render_png(text: &str, (width, height): (f64, f64), png: &Path) -> Result<Vec
     };
     let tree = usvg::Tree::from_str(text, &options)
         .map_err(|e| fail(format!("cannot render the figure: {e}")))?;
-    let (w, h) = ((width as f32 * PNG_SCALE).ceil(), (height as f32 * PNG_SCALE).ceil());
+    let (w, h) = (
+        (width as f32 * PNG_SCALE).ceil(),
+        (height as f32 * PNG_SCALE).ceil(),
+    );
     let mut pixmap = tiny_skia::Pixmap::new(w as u32, h as u32)
         .ok_or_else(|| fail(format!("cannot make a {w} × {h} px image")))?;
-    resvg::render(&tree, tiny_skia::Transform::from_scale(PNG_SCALE, PNG_SCALE), &mut pixmap.as_mut());
-    pixmap.encode_png().map_err(|e| fail(format!("cannot encode PNG: {e}")))
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::from_scale(PNG_SCALE, PNG_SCALE),
+        &mut pixmap.as_mut(),
+    );
+    pixmap
+        .encode_png()
+        .map_err(|e| fail(format!("cannot encode PNG: {e}")))
 }
 
 #[cfg(test)]

@@ -33,7 +33,11 @@ const DIAG: f64 = std::f64::consts::FRAC_1_SQRT_2;
 
 /// The viridis colour of `t` in [0, 1] (clamped).
 fn viridis(t: f64) -> Rgb {
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let f = t * (VIRIDIS.len() - 1) as f64;
     let i = (f.floor() as usize).min(VIRIDIS.len() - 2);
     let (a, b, u) = (VIRIDIS[i], VIRIDIS[i + 1], f - i as f64);
@@ -82,25 +86,41 @@ fn draw(pairs: ArrayView2<'_, f64>, motifs: &[&str], top: usize) -> Result<Svg> 
         )));
     }
     check_counts("plot_pairwise", pairs)?;
-    let involvement: Vec<f64> = (0..n).map(|i| pairs.row(i).sum() + pairs.column(i).sum()).collect();
+    let involvement: Vec<f64> = (0..n)
+        .map(|i| pairs.row(i).sum() + pairs.column(i).sum())
+        .collect();
     let shown = top_indices(&involvement, top);
     let k = shown.len();
-    let cell = if k == 0 { 40.0 } else { (520.0 / k as f64).clamp(14.0, 40.0) };
+    let cell = if k == 0 {
+        40.0
+    } else {
+        (520.0 / k as f64).clamp(14.0, 40.0)
+    };
     let side = cell * k.max(1) as f64;
 
-    let max = shown.iter().flat_map(|&i| shown.iter().map(move |&j| (i, j))).map(|(i, j)| pairs[[i, j]]).fold(0.0, f64::max);
+    let max = shown
+        .iter()
+        .flat_map(|&i| shown.iter().map(move |&j| (i, j)))
+        .map(|(i, j)| pairs[[i, j]])
+        .fold(0.0, f64::max);
     let vmax = if max > 0.0 { max } else { 1.0 };
     let integral = pairs.iter().all(|v| v.fract() == 0.0);
 
     let name = TextStyle::new(NAME).colour(Rgb::AXIS);
-    let widest = shown.iter().map(|&i| name.width(motifs[i])).fold(0.0, f64::max);
+    let widest = shown
+        .iter()
+        .map(|&i| name.width(motifs[i]))
+        .fold(0.0, f64::max);
     let title = format!("Co-occurrence of the top {k} motifs");
     let title_style = TextStyle::new(TITLE).anchor(Anchor::Middle);
     let left = MARGIN + widest + 8.0;
     let top_px = MARGIN + TITLE + 14.0;
     let (ticks, decimals) = axis::ticks(0.0, vmax, 5);
     let tick = TextStyle::new(TICK).colour(Rgb::AXIS);
-    let tick_width = ticks.iter().map(|&t| tick.width(&axis::label(t, decimals))).fold(0.0, f64::max);
+    let tick_width = ticks
+        .iter()
+        .map(|&t| tick.width(&axis::label(t, decimals)))
+        .fold(0.0, f64::max);
     let bar_x = left + side + 20.0;
     let width = (bar_x + BAR_WIDTH + 6.0 + tick_width + MARGIN)
         .max(left + side / 2.0 + title_style.width(&title) / 2.0 + MARGIN)
@@ -111,7 +131,13 @@ fn draw(pairs: ArrayView2<'_, f64>, motifs: &[&str], top: usize) -> Result<Svg> 
     svg.text((left + side / 2.0, MARGIN + TITLE), &title, title_style);
 
     // Cells, with their values where they fit.
-    let digits = |v: f64| if integral { format!("{v}") } else { axis::three_significant(v) };
+    let digits = |v: f64| {
+        if integral {
+            format!("{v}")
+        } else {
+            axis::three_significant(v)
+        }
+    };
     let fits = |s: &str| name.width(s) <= cell - 4.0 && cell >= 20.0;
     for (r, &i) in shown.iter().enumerate() {
         for (c, &j) in shown.iter().enumerate() {
@@ -121,7 +147,11 @@ fn draw(pairs: ArrayView2<'_, f64>, motifs: &[&str], top: usize) -> Result<Svg> 
             svg.rect(x, y, cell, cell, colour);
             let text = digits(v);
             if fits(&text) {
-                let ink = if colour.luminance() < 0.5 { Rgb::WHITE } else { Rgb::BLACK };
+                let ink = if colour.luminance() < 0.5 {
+                    Rgb::WHITE
+                } else {
+                    Rgb::BLACK
+                };
                 let style = TextStyle::new(NAME).anchor(Anchor::Middle).colour(ink);
                 svg.text((x + cell / 2.0, y + cell / 2.0 + NAME * 0.35), &text, style);
             }
@@ -132,17 +162,36 @@ fn draw(pairs: ArrayView2<'_, f64>, motifs: &[&str], top: usize) -> Result<Svg> 
     let col_style = name.anchor(Anchor::End).rotate(-45.0);
     for (r, &i) in shown.iter().enumerate() {
         let centre = r as f64 * cell + cell / 2.0;
-        svg.text((left - 6.0, top_px + centre + NAME * 0.35), motifs[i], row_style);
-        svg.text((left + centre + NAME * 0.3, top_px + side + 8.0), motifs[i], col_style);
+        svg.text(
+            (left - 6.0, top_px + centre + NAME * 0.35),
+            motifs[i],
+            row_style,
+        );
+        svg.text(
+            (left + centre + NAME * 0.3, top_px + side + 8.0),
+            motifs[i],
+            col_style,
+        );
     }
     if k == 0 {
-        let note = TextStyle::new(NAME).colour(Rgb::AXIS).anchor(Anchor::Middle);
-        svg.text((left + side / 2.0, top_px + side / 2.0), "no co-occurring motifs", note);
+        let note = TextStyle::new(NAME)
+            .colour(Rgb::AXIS)
+            .anchor(Anchor::Middle);
+        svg.text(
+            (left + side / 2.0, top_px + side / 2.0),
+            "no co-occurring motifs",
+            note,
+        );
     }
 
     // Colour bar: thin slices from vmax (top) to 0, ticks on its right.
     const SLICES: usize = 64;
-    let y = Scale { lo: 0.0, hi: vmax, p0: top_px + side, p1: top_px };
+    let y = Scale {
+        lo: 0.0,
+        hi: vmax,
+        p0: top_px + side,
+        p1: top_px,
+    };
     for s in 0..SLICES {
         let (a, b) = (s as f64 / SLICES as f64, (s + 1) as f64 / SLICES as f64);
         let (y0, y1) = (y.px(b * vmax), y.px(a * vmax));
@@ -151,8 +200,17 @@ fn draw(pairs: ArrayView2<'_, f64>, motifs: &[&str], top: usize) -> Result<Svg> 
     }
     for &t in &ticks {
         let py = y.px(t);
-        svg.line((bar_x + BAR_WIDTH, py), (bar_x + BAR_WIDTH + 4.0, py), Rgb::AXIS, 1.0);
-        svg.text((bar_x + BAR_WIDTH + 6.0, py + TICK * 0.35), &axis::label(t, decimals), tick);
+        svg.line(
+            (bar_x + BAR_WIDTH, py),
+            (bar_x + BAR_WIDTH + 4.0, py),
+            Rgb::AXIS,
+            1.0,
+        );
+        svg.text(
+            (bar_x + BAR_WIDTH + 6.0, py + TICK * 0.35),
+            &axis::label(t, decimals),
+            tick,
+        );
     }
     Ok(svg)
 }
@@ -175,7 +233,9 @@ mod tests {
     fn heatmap_keeps_the_most_involved_motifs() {
         let p = ndarray::array![[0.0, 4.0, 0.0], [4.0, 0.0, 1.0], [0.0, 1.0, 0.0]];
         let svg = draw(p.view(), &["a", "b", "c"], 2).unwrap().finish();
-        assert!(svg.contains(">a</text>") && svg.contains(">b</text>") && !svg.contains(">c</text>"));
+        assert!(
+            svg.contains(">a</text>") && svg.contains(">b</text>") && !svg.contains(">c</text>")
+        );
         assert!(svg.contains(">4</text>"), "cells carry their counts");
         assert!(svg.contains(">Co-occurrence of the top 2 motifs</text>"));
     }
@@ -183,7 +243,12 @@ mod tests {
     #[test]
     fn bad_inputs_are_invalid() {
         let p = ndarray::array![[0.0, 1.0]];
-        assert!(draw(p.view(), &["a"], 3).unwrap_err().to_string().contains("(1, 2)"));
+        assert!(
+            draw(p.view(), &["a"], 3)
+                .unwrap_err()
+                .to_string()
+                .contains("(1, 2)")
+        );
         let sq = ndarray::array![[0.0]];
         assert!(draw(sq.view(), &["a"], 0).is_err());
         let nan = ndarray::array![[f64::NAN]];

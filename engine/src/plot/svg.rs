@@ -50,7 +50,12 @@ pub(crate) struct TextStyle {
 impl TextStyle {
     /// Left-aligned, black, unrotated text of `size` px.
     pub fn new(size: f64) -> Self {
-        TextStyle { size, anchor: Anchor::Start, colour: Rgb::BLACK, rotate: 0.0 }
+        TextStyle {
+            size,
+            anchor: Anchor::Start,
+            colour: Rgb::BLACK,
+            rotate: 0.0,
+        }
     }
     pub fn anchor(self, anchor: Anchor) -> Self {
         TextStyle { anchor, ..self }
@@ -90,7 +95,12 @@ pub(crate) struct Svg {
 impl Svg {
     /// An empty white canvas.
     pub fn new(width: f64, height: f64) -> Self {
-        let mut svg = Svg { width, height, defs: String::new(), body: String::new() };
+        let mut svg = Svg {
+            width,
+            height,
+            defs: String::new(),
+            body: String::new(),
+        };
         svg.rect(0.0, 0.0, width, height, Rgb::WHITE);
         svg
     }
@@ -140,7 +150,11 @@ impl Svg {
             style.colour
         );
         if style.rotate != 0.0 {
-            let _ = write!(self.body, r#" transform="rotate({} {x} {y})""#, Num(style.rotate));
+            let _ = write!(
+                self.body,
+                r#" transform="rotate({} {x} {y})""#,
+                Num(style.rotate)
+            );
         }
         let _ = writeln!(self.body, ">{}</text>", escape(text));
     }
@@ -219,7 +233,10 @@ mod tests {
         assert_eq!(Num(1.256).to_string(), "1.26");
         assert_eq!(Num(-0.001).to_string(), "0");
         assert_eq!(Num4(0.12345).to_string(), "0.1235");
-        assert_eq!(escape("a<b & \"c\">\u{7}"), "a&lt;b &amp; &quot;c&quot;&gt; ");
+        assert_eq!(
+            escape("a<b & \"c\">\u{7}"),
+            "a&lt;b &amp; &quot;c&quot;&gt; "
+        );
         assert_eq!(Rgb(255, 165, 0).to_string(), "#ffa500");
     }
 
@@ -232,7 +249,13 @@ mod tests {
         let doc = svg.finish();
         assert!(doc.starts_with("<svg xmlns="));
         assert!(doc.contains(r#"<path id="g-A" d="M0 0 L1 0 L1 1 Z"/>"#));
-        assert!(doc.contains(r##"transform="matrix(5 0 0 -8 10 28)" fill="#008000""##), "{doc}");
-        assert!(doc.contains(r#"transform="rotate(-90 3 4)">R&amp;D</text>"#), "{doc}");
+        assert!(
+            doc.contains(r##"transform="matrix(5 0 0 -8 10 28)" fill="#008000""##),
+            "{doc}"
+        );
+        assert!(
+            doc.contains(r#"transform="rotate(-90 3 4)">R&amp;D</text>"#),
+            "{doc}"
+        );
     }
 }
