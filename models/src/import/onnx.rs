@@ -43,9 +43,22 @@ pub fn load_onnx<B: Backend>(path: &Path, wrap: &Wrappers, device: &B::Device) -
             reason: "the `control` and `count` wrappers apply to BPNet state dicts; an ONNX file already contains its wrappers".into(),
         });
     }
-    std::fs::metadata(path).map_err(|source| Error::Io { file: path.to_path_buf(), source })?;
-    let onnx = OnnxGraphBuilder::new().parse_file(path).map_err(|e| parse_error(path, e))?;
-    let mut importer = Importer { g: GraphBuilder::new(device), names: HashMap::new(), sigmoid_of: HashMap::new() };
+    let original = OriginalNames::read(path)?;
+    // onnx-ir panics on some malformed graphs; keep that inside this call as an error.
+    let parsed = std::panic::catch_unwind(|| OnnxGraphBuilder::new().parse_file(path));
+    let onnx = match parsed {
+        Ok(result) => result.map_err(|e| parse_error(path, e))?,
+        Err(panic) => {
+            let reason = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "the ONNX parser failed".into());
+            return Err(Error::Corrupt { file: path.to_path_buf(), format: "ONNX", reason });
+        }
+    };
+    let mut importer =
+        Importer { g: GraphBuilder::new(device), names: HashMap::new(), sigmoid_of: HashMap::new(), original };
     importer.input(&onnx, wrap.crop.unwrap_or(0))?;
     for node in &onnx.nodes {
         importer.node(node)?;
@@ -67,7 +80,54 @@ pub fn load_onnx<B: Backend>(path: &Path, wrap: &Wrappers, device: &B::Device) -
     importer.g.build()
 }
 
-/// An `onnx-ir` error as a motiflift error: unsupported ops stay recognisable.
+/// The node names of the ONNX file itself. onnx-ir renames every node `<type><k>` (the k-th node of
+/// that type); errors should name the node as the user's tools (Netron, onnx) show it.
+struct OriginalNames(HashMap<String, String>);
+
+impl OriginalNames {
+    /// Reads the raw protobuf, checks the opset (≥ 13) and indexes the node names.
+    fn read(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|source| Error::Io { file: path.to_path_buf(), source })?;
+        let corrupt = |reason: String| Error::Corrupt { file: path.to_path_buf(), format: "ONNX", reason };
+        let model = <onnx_ir::ModelProto as protobuf::Message>::parse_from_bytes(&bytes)
+            .map_err(|e| corrupt(e.to_string()))?;
+        let graph = model.graph.as_ref().ok_or_else(|| corrupt("the file holds no graph".into()))?;
+        let opset = model.opset_import.iter().find(|o| o.domain.is_empty() || o.domain == "ai.onnx").map(|o| o.version);
+        match opset {
+            Some(v) if v >= MIN_OPSET => {}
+            other => {
+                return Err(Error::Spec {
+                    reason: format!(
+                        "{} uses ONNX opset {}; motiflift reads opset {MIN_OPSET} or newer (re-export it)",
+                        path.display(),
+                        other.map_or("(none)".to_string(), |v| v.to_string())
+                    ),
+                });
+            }
+        }
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        let mut names = HashMap::new();
+        for node in &graph.node {
+            let op = node.op_type.to_lowercase();
+            let k = counts.entry(op.clone()).or_insert(0);
+            *k += 1;
+            if !node.name.is_empty() {
+                names.insert(format!("{op}{k}"), node.name.clone());
+            }
+        }
+        Ok(Self(names))
+    }
+
+    /// The file's name for the onnx-ir node `name` (onnx-ir's own when the op was renamed).
+    fn get(&self, name: &str) -> String {
+        self.0.get(name).cloned().unwrap_or_else(|| name.to_string())
+    }
+}
+
+/// The oldest ONNX opset accepted (axes as inputs of Squeeze/Unsqueeze/ReduceSum, …).
+const MIN_OPSET: i64 = 13;
+
+/// An `onnx-ir` error as a motiflift error.
 fn parse_error(path: &Path, e: onnx_ir::Error) -> Error {
     match e {
         onnx_ir::Error::Io { error, .. } => Error::Io { file: path.to_path_buf(), source: error },
@@ -81,6 +141,8 @@ struct Importer<B: Backend> {
     names: HashMap<String, ValueId>,
     /// Graph value of `Sigmoid(x)` → `x` (to recognise `x · sigmoid(x)` as SiLU).
     sigmoid_of: HashMap<ValueId, ValueId>,
+    /// The file's node names.
+    original: OriginalNames,
 }
 
 /// A shorthand for an unsupported-op error.
@@ -95,6 +157,11 @@ fn op_type(node: &Node) -> String {
 }
 
 impl<B: Backend> Importer<B> {
+    /// The file's name of `node`.
+    fn node_name(&self, node: &Node) -> String {
+        self.original.get(node.name())
+    }
+
     fn device(&self) -> B::Device {
         self.g.device().clone()
     }
@@ -185,7 +252,7 @@ impl<B: Backend> Importer<B> {
     /// Adds a node reading `inputs` and names its outputs.
     fn emit(&mut self, node: &Node, op: Op<B>, inputs: &[ValueId]) {
         let outs = node.outputs();
-        let ids = self.g.push_multi(node.name(), op, inputs, outs.len());
+        let ids = self.g.push_multi(self.node_name(node), op, inputs, outs.len());
         for (arg, id) in outs.iter().zip(ids) {
             self.names.insert(arg.name.clone(), id);
         }
@@ -197,19 +264,19 @@ impl<B: Backend> Importer<B> {
             (Some(v), _) => Ok(IntsArg::Static(v.to_vec())),
             (None, Some(r)) => {
                 let arg = node.inputs().get(r.input_index).ok_or_else(|| {
-                    unsupported(node.name(), &op_type(node), format!("missing input {}", r.input_index))
+                    unsupported(&self.node_name(node), &op_type(node), format!("missing input {}", r.input_index))
                 })?;
-                let id = self.value(arg, node.name())?;
+                let id = self.value(arg, &self.node_name(node))?;
                 inputs.push(id);
                 Ok(IntsArg::Input(inputs.len() - 1))
             }
-            (None, None) => Err(unsupported(node.name(), &op_type(node), "missing integer parameter")),
+            (None, None) => Err(unsupported(&self.node_name(node), &op_type(node), "missing integer parameter")),
         }
     }
 
     fn first_input(&mut self, node: &Node) -> Result<ValueId> {
-        let arg = node.inputs().first().ok_or_else(|| unsupported(node.name(), &op_type(node), "no input"))?;
-        self.value(arg, node.name())
+        let arg = node.inputs().first().ok_or_else(|| unsupported(&self.node_name(node), &op_type(node), "no input"))?;
+        self.value(arg, &self.node_name(node))
     }
 
     fn unary(&mut self, node: &Node, op: Op<B>) -> Result<()> {
@@ -219,7 +286,7 @@ impl<B: Backend> Importer<B> {
     }
 
     fn node(&mut self, node: &Node) -> Result<()> {
-        let name = node.name().to_string();
+        let name = self.node_name(node);
         let op = op_type(node);
         let act = |a: Activation| Op::Activation(a);
         match node {
@@ -495,7 +562,7 @@ impl<B: Backend> Importer<B> {
             Node::Dropout(_) => {
                 let x = self.first_input(node)?;
                 // Dropout may declare a second (mask) output; only the data output is used.
-                let ids = self.g.push_multi(node.name(), Op::Identity, &[x], 1);
+                let ids = self.g.push_multi(name.clone(), Op::Identity, &[x], 1);
                 if let Some(out) = node.outputs().first() {
                     self.names.insert(out.name.clone(), ids[0]);
                 }
@@ -512,7 +579,7 @@ impl<B: Backend> Importer<B> {
     }
 
     fn binary_inputs(&mut self, node: &Node, op: Op<B>) -> Result<()> {
-        let name = node.name().to_string();
+        let name = self.node_name(node);
         let inputs = node.inputs().iter().map(|a| self.value(a, &name)).collect::<Result<Vec<_>>>()?;
         if inputs.len() != 2 {
             return Err(unsupported(&name, &op_type(node), format!("expected 2 inputs, got {}", inputs.len())));
@@ -533,19 +600,19 @@ impl<B: Backend> Importer<B> {
         if let [a, b] = args {
             match (scalar(a), scalar(b)) {
                 (None, Some(c)) => {
-                    let x = self.value(a, node.name())?;
+                    let x = self.value(a, &self.node_name(node))?;
                     self.emit(node, Op::Scalar { op, value: c, scalar_first: false }, &[x]);
                     return Ok(());
                 }
                 (Some(c), None) => {
-                    let x = self.value(b, node.name())?;
+                    let x = self.value(b, &self.node_name(node))?;
                     self.emit(node, Op::Scalar { op, value: c, scalar_first: true }, &[x]);
                     return Ok(());
                 }
                 _ => {}
             }
             if op == BinaryOp::Mul {
-                let (x, y) = (self.value(a, node.name())?, self.value(b, node.name())?);
+                let (x, y) = (self.value(a, &self.node_name(node))?, self.value(b, &self.node_name(node))?);
                 let silu = |s: &HashMap<ValueId, ValueId>, v, w| s.get(&v) == Some(&w);
                 if silu(&self.sigmoid_of, y, x) || silu(&self.sigmoid_of, x, y) {
                     let input = if silu(&self.sigmoid_of, y, x) { x } else { y };
@@ -562,14 +629,14 @@ impl<B: Backend> Importer<B> {
     }
 
     fn cast(&mut self, node: &Node, config: &CastConfig) -> Result<()> {
-        let arg = node.inputs().first().ok_or_else(|| unsupported(node.name(), "Cast", "no input"))?;
+        let arg = node.inputs().first().ok_or_else(|| unsupported(&self.node_name(node), "Cast", "no input"))?;
         let from_float = matches!(&arg.ty, ArgType::Tensor(t) if t.dtype.is_float())
             || matches!(&arg.ty, ArgType::ScalarTensor(d) | ArgType::ScalarNative(d) if d.is_float());
         let op = match (from_float, config.to.is_float()) {
             (true, true) | (false, false) => Op::Identity,
             (false, true) => Op::IntsToFloat,
             (true, false) => {
-                return Err(unsupported(node.name(), "Cast", "casting a float tensor to integers is not supported"));
+                return Err(unsupported(&self.node_name(node), "Cast", "casting a float tensor to integers is not supported"));
             }
         };
         self.unary(node, op)
