@@ -199,6 +199,40 @@ def bench_deep_lift_shap(repeats):
     return rows
 
 
+@job("tomtom")
+def bench_tomtom(repeats):
+    """memelite tomtom (benches/tomtom.rs): 5,000 one-hot seqlets of 4-25 bp against the 215 JASPAR
+    human ChIP-seq motifs with n_nearest=1 (what annotate_seqlets runs), and the 879 JASPAR CORE
+    vertebrates motifs all against all."""
+
+    import gzip
+    from memelite.io import read_meme
+    from memelite.tomtom import tomtom
+    from tangermeme.utils import random_one_hot
+
+    data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "motifs")
+    X = random_one_hot((1, 4, 100_000), random_state=0).numpy()[0].astype("float32")
+    rng = numpy.random.RandomState(1)
+    seqlets = []
+    for _ in range(5000):
+        w = rng.randint(4, 26)
+        s = rng.randint(0, 100_000 - w)
+        seqlets.append(X[:, s:s + w])
+    jaspar = list(read_meme(os.path.join(data, "jaspar2024_hsapiens_chipseq.meme")).values())
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "core.meme")
+        with gzip.open(os.path.join(data, "jaspar2024_core_vertebrates.meme.gz")) as f, open(path, "wb") as out:
+            out.write(f.read())
+        core = list(read_meme(path).values())
+    rows = []
+    for n_jobs in (1, 2):
+        seconds = best_of(lambda: tomtom(seqlets, jaspar, n_nearest=1, n_jobs=n_jobs), repeats)
+        rows.append((f"5,000 seqlets x 215 motifs, n_nearest=1, n_jobs={n_jobs}", seconds))
+    seconds = best_of(lambda: tomtom(core, core, n_jobs=2), repeats)
+    rows.append(("879 x 879 motifs, n_jobs=2", seconds))
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("jobs", nargs="*", metavar="JOB",

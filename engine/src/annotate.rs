@@ -32,7 +32,9 @@ use arrow::record_batch::RecordBatch;
 use ndarray::{Array2, ArrayView3};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-pub use motiflift_kernels::counts::{Counts, count_annotations, pairwise_annotations, pairwise_annotations_spacing};
+pub use motiflift_kernels::counts::{
+    Counts, count_annotations, pairwise_annotations, pairwise_annotations_spacing,
+};
 use motiflift_kernels::tomtom::{self, TomtomOptions};
 
 use crate::io::meme::Motif;
@@ -74,8 +76,21 @@ pub struct Annotations {
 /// let err = annotate_seqlets(x.view(), &[[0, 8, 12]], &motifs, 1).unwrap_err();
 /// assert!(err.to_string().contains("seqlet 0"));
 /// ```
-pub fn annotate_seqlets(x: ArrayView3<'_, u8>, seqlets: &[[i64; 3]], motifs: &[Motif], n_nearest: usize) -> Result<Annotations> {
-    annotate_seqlets_with(x, seqlets, motifs, &TomtomOptions { n_nearest: Some(n_nearest), ..TomtomOptions::default() })
+pub fn annotate_seqlets(
+    x: ArrayView3<'_, u8>,
+    seqlets: &[[i64; 3]],
+    motifs: &[Motif],
+    n_nearest: usize,
+) -> Result<Annotations> {
+    annotate_seqlets_with(
+        x,
+        seqlets,
+        motifs,
+        &TomtomOptions {
+            n_nearest: Some(n_nearest),
+            ..TomtomOptions::default()
+        },
+    )
 }
 
 /// [`annotate_seqlets`] with every Tomtom parameter (tangermeme's `**kwargs`); `options.n_nearest`
@@ -105,19 +120,33 @@ pub fn annotate_seqlets_with(
         return Err(Error::Invalid("n_nearest must be at least 1".into()));
     }
     let targets = tomtom_targets(motifs)?;
-    let k = options.n_nearest.map_or(motifs.len(), |k| k.min(motifs.len()));
+    let k = options
+        .n_nearest
+        .map_or(motifs.len(), |k| k.min(motifs.len()));
     if seqlets.is_empty() {
-        return Ok(Annotations { motif_indices: Array2::zeros((0, k)), p_values: Array2::zeros((0, k)) });
+        return Ok(Annotations {
+            motif_indices: Array2::zeros((0, k)),
+            p_values: Array2::zeros((0, k)),
+        });
     }
     let queries = seqlet_queries(x, seqlets)?;
-    let options = TomtomOptions { n_nearest: Some(k), ..options.clone() };
+    let options = TomtomOptions {
+        n_nearest: Some(k),
+        ..options.clone()
+    };
     let hits = tomtom::tomtom(&queries, &targets, &options)?;
     let indices = hits.indices.unwrap_or_default();
-    let motif_indices = Array2::from_shape_vec((seqlets.len(), k), indices.iter().map(|&i| i as i32).collect())
-        .map_err(|e| Error::Invalid(format!("Tomtom returned {} indices: {e}", indices.len())))?;
+    let motif_indices = Array2::from_shape_vec(
+        (seqlets.len(), k),
+        indices.iter().map(|&i| i as i32).collect(),
+    )
+    .map_err(|e| Error::Invalid(format!("Tomtom returned {} indices: {e}", indices.len())))?;
     let p_values = Array2::from_shape_vec((seqlets.len(), k), hits.p_values)
         .map_err(|e| Error::Invalid(format!("Tomtom returned a wrong number of p-values: {e}")))?;
-    Ok(Annotations { motif_indices, p_values })
+    Ok(Annotations {
+        motif_indices,
+        p_values,
+    })
 }
 
 /// Reads a seqlet or annotation table (TSV or Parquet by extension) whatever its columns: a TSV
@@ -137,16 +166,21 @@ pub fn annotate_seqlets_with(
 pub fn read_seqlet_table(path: impl AsRef<Path>) -> Result<RecordBatch> {
     let path = path.as_ref();
     let open = || std::fs::File::open(path).map_err(|e| Error::io(path, e));
-    let parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq"));
+    let parquet = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq"));
     let schema = if parquet {
-        let builder = ParquetRecordBatchReaderBuilder::try_new(open()?).map_err(|e| Error::File {
-            path: path.to_path_buf(),
-            message: format!("not a readable Parquet file: {e}"),
-        })?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(open()?).map_err(|e| Error::File {
+                path: path.to_path_buf(),
+                message: format!("not a readable Parquet file: {e}"),
+            })?;
         builder.schema().as_ref().clone()
     } else {
         let mut header = String::new();
-        std::io::BufReader::new(open()?).read_line(&mut header).map_err(|e| Error::io(path, e))?;
+        std::io::BufReader::new(open()?)
+            .read_line(&mut header)
+            .map_err(|e| Error::io(path, e))?;
         let fields: Vec<Field> = header
             .trim_end_matches(['\n', '\r'])
             .split('\t')
@@ -200,7 +234,9 @@ pub fn seqlet_rows(table: &RecordBatch) -> Result<Vec<[i64; 3]>> {
             Ok(c.as_primitive::<Int64Type>().values())
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok((0..table.num_rows()).map(|r| [cols[0][r], cols[1][r], cols[2][r]]).collect())
+    Ok((0..table.num_rows())
+        .map(|r| [cols[0][r], cols[1][r], cols[2][r]])
+        .collect())
 }
 
 /// The motif matrices as Tomtom targets (each must be `(4, w)`).
@@ -222,7 +258,10 @@ pub fn tomtom_targets(motifs: &[Motif]) -> Result<Vec<tomtom::Motif<f64>>> {
                     m.pwm.nrows()
                 )));
             }
-            Ok(tomtom::Motif::new(m.pwm.iter().copied().collect(), m.width())?)
+            Ok(tomtom::Motif::new(
+                m.pwm.iter().copied().collect(),
+                m.width(),
+            )?)
         })
         .collect()
 }
@@ -231,24 +270,37 @@ pub fn tomtom_targets(motifs: &[Motif]) -> Result<Vec<tomtom::Motif<f64>>> {
 fn seqlet_queries(x: ArrayView3<'_, u8>, seqlets: &[[i64; 3]]) -> Result<Vec<tomtom::Motif<u8>>> {
     let (n, a, len) = x.dim();
     if a != 4 {
-        return Err(Error::Invalid(format!("X must be one-hot (n, 4, L); got {a} rows per example")));
+        return Err(Error::Invalid(format!(
+            "X must be one-hot (n, 4, L); got {a} rows per example"
+        )));
     }
     seqlets
         .iter()
         .enumerate()
         .map(|(i, &[e, start, end])| {
-            let bad = |why: String| Error::Invalid(format!("seqlet {i} (example {e}, [{start}, {end})): {why}"));
+            let bad = |why: String| {
+                Error::Invalid(format!("seqlet {i} (example {e}, [{start}, {end})): {why}"))
+            };
             if e < 0 || e as usize >= n {
-                return Err(bad(format!("example index outside X, which holds {n} examples")));
+                return Err(bad(format!(
+                    "example index outside X, which holds {n} examples"
+                )));
             }
             if start < 0 || end <= start {
-                return Err(bad("empty or negative span; a seqlet needs start < end".into()));
+                return Err(bad(
+                    "empty or negative span; a seqlet needs start < end".into()
+                ));
             }
             if end as usize > len {
-                return Err(bad(format!("ends past the sequence, which has length {len}")));
+                return Err(bad(format!(
+                    "ends past the sequence, which has length {len}"
+                )));
             }
             let slice = x.slice(ndarray::s![e as usize, .., start as usize..end as usize]);
-            Ok(tomtom::Motif::new(slice.iter().copied().collect(), (end - start) as usize)?)
+            Ok(tomtom::Motif::new(
+                slice.iter().copied().collect(),
+                (end - start) as usize,
+            )?)
         })
         .collect()
 }

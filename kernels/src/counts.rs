@@ -44,7 +44,9 @@ fn sizes<const N: usize>(rows: &[[usize; N]], shape: [Option<usize>; 2]) -> Resu
             if n[k] > s {
                 return Err(Error::InvalidArgument {
                     name: "shape",
-                    reason: format!("observed maximum indices need sizes {n:?}, more than the given shape {shape:?}"),
+                    reason: format!(
+                        "observed maximum indices need sizes {n:?}, more than the given shape {shape:?}"
+                    ),
                 });
             }
             n[k] = s;
@@ -70,7 +72,11 @@ fn sizes<const N: usize>(rows: &[[usize; N]], shape: [Option<usize>; 2]) -> Resu
 /// assert_eq!((c.shape.as_slice(), c.data[1]), ([3, 4].as_slice(), 1));
 /// # Ok::<(), motiflift_kernels::Error>(())
 /// ```
-pub fn count_annotations(rows: &[[usize; 2]], shape: Option<(usize, usize)>, dim: Option<usize>) -> Result<Counts<u32>> {
+pub fn count_annotations(
+    rows: &[[usize; 2]],
+    shape: Option<(usize, usize)>,
+    dim: Option<usize>,
+) -> Result<Counts<u32>> {
     if rows.is_empty() && shape.is_none() {
         return Err(Error::Empty("annotations to count"));
     }
@@ -81,7 +87,10 @@ pub fn count_annotations(rows: &[[usize; 2]], shape: Option<(usize, usize)>, dim
             for &[e, a] in rows {
                 data[e * n_annotations + a] += 1;
             }
-            Counts { shape: vec![n_examples, n_annotations], data }
+            Counts {
+                shape: vec![n_examples, n_annotations],
+                data,
+            }
         }
         Some(d @ (0 | 1)) => {
             let n = if d == 0 { n_annotations } else { n_examples };
@@ -89,10 +98,16 @@ pub fn count_annotations(rows: &[[usize; 2]], shape: Option<(usize, usize)>, dim
             for r in rows {
                 data[r[1 - d]] += 1;
             }
-            Counts { shape: vec![n], data }
+            Counts {
+                shape: vec![n],
+                data,
+            }
         }
         Some(d) => {
-            return Err(Error::InvalidArgument { name: "dim", reason: format!("must be None, 0 or 1, got {d}") });
+            return Err(Error::InvalidArgument {
+                name: "dim",
+                reason: format!("must be None, 0 or 1, got {d}"),
+            });
         }
     })
 }
@@ -138,7 +153,10 @@ pub fn pairwise_annotations(
             }
         }
     }
-    Ok(Counts { shape: vec![n, n], data })
+    Ok(Counts {
+        shape: vec![n, n],
+        data,
+    })
 }
 
 /// Counts pairs of annotations of one example by their spacing (§6.4): rows are
@@ -178,7 +196,11 @@ pub fn pairwise_annotations_spacing(
     for (e, list) in per_example.iter().enumerate() {
         for (p, &first) in list.iter().enumerate() {
             for &second in &list[p + 1..] {
-                let (left, right) = if first[1] < second[1] { (first, second) } else { (second, first) };
+                let (left, right) = if first[1] < second[1] {
+                    (first, second)
+                } else {
+                    (second, first)
+                };
                 let d = right[1] as i64 - left[2] as i64;
                 if d >= max_distance as i64 {
                     continue;
@@ -201,7 +223,10 @@ pub fn pairwise_annotations_spacing(
             }
         }
     }
-    Ok(Counts { shape: vec![n, n, max_distance], data })
+    Ok(Counts {
+        shape: vec![n, n, max_distance],
+        data,
+    })
 }
 
 #[cfg(test)]
@@ -213,15 +238,30 @@ mod tests {
 
     #[test]
     fn golden_counts() {
-        assert_eq!(count_annotations(&ROWS, None, None).unwrap(), Counts { shape: vec![2, 2], data: vec![2, 1, 1, 1] });
-        assert_eq!(count_annotations(&ROWS, None, Some(0)).unwrap().data, [3, 2]);
-        assert_eq!(count_annotations(&ROWS, None, Some(1)).unwrap().data, [3, 2]);
+        assert_eq!(
+            count_annotations(&ROWS, None, None).unwrap(),
+            Counts {
+                shape: vec![2, 2],
+                data: vec![2, 1, 1, 1]
+            }
+        );
+        assert_eq!(
+            count_annotations(&ROWS, None, Some(0)).unwrap().data,
+            [3, 2]
+        );
+        assert_eq!(
+            count_annotations(&ROWS, None, Some(1)).unwrap().data,
+            [3, 2]
+        );
         let with_shape = count_annotations(&ROWS, Some((3, 3)), Some(0)).unwrap();
         assert_eq!(with_shape.data, [3, 2, 0]);
         assert!(count_annotations(&ROWS, Some((1, 5)), None).is_err());
         assert!(count_annotations(&ROWS, None, Some(2)).is_err());
         assert!(count_annotations(&[], None, None).is_err());
-        assert_eq!(count_annotations(&[], Some((2, 1)), None).unwrap().data, [0, 0]);
+        assert_eq!(
+            count_annotations(&[], Some((2, 1)), None).unwrap().data,
+            [0, 0]
+        );
     }
 
     #[test]
@@ -232,21 +272,47 @@ mod tests {
 
     #[test]
     fn golden_pairs() {
-        assert_eq!(pairwise_annotations(&ROWS, true, true, None).unwrap().data, [0, 2, 2, 0]);
-        assert_eq!(pairwise_annotations(&ROWS, false, true, None).unwrap().data, [1, 3, 3, 0]);
-        assert_eq!(pairwise_annotations(&ROWS, false, false, None).unwrap().data, [1, 3, 0, 0]);
+        assert_eq!(
+            pairwise_annotations(&ROWS, true, true, None).unwrap().data,
+            [0, 2, 2, 0]
+        );
+        assert_eq!(
+            pairwise_annotations(&ROWS, false, true, None).unwrap().data,
+            [1, 3, 3, 0]
+        );
+        assert_eq!(
+            pairwise_annotations(&ROWS, false, false, None)
+                .unwrap()
+                .data,
+            [1, 3, 0, 0]
+        );
         let big = pairwise_annotations(&ROWS, true, true, Some(20)).unwrap();
-        assert_eq!((big.shape.as_slice(), big.data.iter().sum::<i64>()), ([20, 20].as_slice(), 4));
+        assert_eq!(
+            (big.shape.as_slice(), big.data.iter().sum::<i64>()),
+            ([20, 20].as_slice(), 4)
+        );
         assert!(pairwise_annotations(&ROWS, true, true, Some(1)).is_err());
         // Self loops (tangermeme test_pairwise_annotations_self_loops): three identical rows.
         let same = [[0, 2]; 3];
-        assert_eq!(pairwise_annotations(&same, false, true, None).unwrap().data[2 * 3 + 2], 3);
-        assert_eq!(pairwise_annotations(&same, true, true, None).unwrap().data[2 * 3 + 2], 0);
+        assert_eq!(
+            pairwise_annotations(&same, false, true, None).unwrap().data[2 * 3 + 2],
+            3
+        );
+        assert_eq!(
+            pairwise_annotations(&same, true, true, None).unwrap().data[2 * 3 + 2],
+            0
+        );
     }
 
     #[test]
     fn spacing_orders_by_start_and_skips_far_pairs() {
-        let rows = [[0, 0, 0, 4], [0, 1, 6, 10], [0, 2, 50, 60], [1, 1, 0, 5], [1, 0, 5, 9]];
+        let rows = [
+            [0, 0, 0, 4],
+            [0, 1, 6, 10],
+            [0, 2, 50, 60],
+            [1, 1, 0, 5],
+            [1, 0, 5, 9],
+        ];
         let y = pairwise_annotations_spacing(&rows, 10, false, None).unwrap();
         let at = |a: usize, b: usize, d: usize| y.data[(a * 3 + b) * 10 + d];
         assert_eq!(at(0, 1, 2), 1); // example 0: [0,4) then [6,10)
@@ -254,7 +320,9 @@ mod tests {
         assert_eq!(y.data.iter().sum::<u32>(), 2); // 2 at [50, 60) is too far from both
         let s = pairwise_annotations_spacing(&rows, 10, true, None).unwrap();
         assert_eq!(s.data.iter().sum::<u32>(), 4);
-        assert!(pairwise_annotations_spacing(&[[0, 0, 0, 5], [0, 1, 3, 8]], 10, true, None).is_err());
+        assert!(
+            pairwise_annotations_spacing(&[[0, 0, 0, 5], [0, 1, 3, 8]], 10, true, None).is_err()
+        );
         assert!(pairwise_annotations_spacing(&[], 10, true, None).is_err());
         assert!(pairwise_annotations_spacing(&rows, 10, true, Some(2)).is_err());
     }

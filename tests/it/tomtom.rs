@@ -12,15 +12,21 @@ use motiflift_kernels::tomtom::{Motif, TomtomHits, TomtomOptions, tomtom};
 use crate::common::{data, npy_gz};
 
 fn jaspar() -> Vec<Motif<f64>> {
-    let motifs = read_meme(data("motifs/jaspar2024_hsapiens_chipseq.meme")).expect("JASPAR database");
+    let motifs =
+        read_meme(data("motifs/jaspar2024_hsapiens_chipseq.meme")).expect("JASPAR database");
     tomtom_targets(&motifs).expect("4-row motifs")
 }
 
 /// Compares `hits` with the fixture arrays of `variant`; returns the number of p-values.
 fn compare(variant: &str, hits: &TomtomHits) -> usize {
-    let field = |name: &str| npy_gz::<f64, ndarray::Ix2>(&format!("tomtom/{variant}_{name}.npy.gz"));
+    let field =
+        |name: &str| npy_gz::<f64, ndarray::Ix2>(&format!("tomtom/{variant}_{name}.npy.gz"));
     let p = field("pvalues");
-    assert_eq!(p.shape(), [hits.n_queries, hits.n_columns], "{variant}: shape");
+    assert_eq!(
+        p.shape(),
+        [hits.n_queries, hits.n_columns],
+        "{variant}: shape"
+    );
     for (name, ours) in [
         ("scores", &hits.scores),
         ("offsets", &hits.offsets),
@@ -53,9 +59,27 @@ fn jaspar_fixture_variants_are_bit_exact() {
     let queries = &targets[..30];
     let variants = [
         ("default", TomtomOptions::default()),
-        ("nearest5", TomtomOptions { n_nearest: Some(5), ..Default::default() }),
-        ("exact_targets", TomtomOptions { n_target_bins: None, ..Default::default() }),
-        ("forward_only", TomtomOptions { reverse_complement: false, ..Default::default() }),
+        (
+            "nearest5",
+            TomtomOptions {
+                n_nearest: Some(5),
+                ..Default::default()
+            },
+        ),
+        (
+            "exact_targets",
+            TomtomOptions {
+                n_target_bins: None,
+                ..Default::default()
+            },
+        ),
+        (
+            "forward_only",
+            TomtomOptions {
+                reverse_complement: false,
+                ..Default::default()
+            },
+        ),
     ];
     for (variant, options) in variants {
         let hits = tomtom(queries, &targets, &options).expect(variant);
@@ -69,8 +93,18 @@ fn rows_do_not_depend_on_the_other_queries() {
     let targets = jaspar();
     let hits = tomtom(&targets[10..13], &targets, &TomtomOptions::default()).unwrap();
     let p = npy_gz::<f64, ndarray::Ix2>("tomtom/default_pvalues.npy.gz");
-    let want: Vec<u64> = p.slice(ndarray::s![10..13, ..]).iter().map(|v| v.to_bits()).collect();
-    assert_eq!(hits.p_values.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want);
+    let want: Vec<u64> = p
+        .slice(ndarray::s![10..13, ..])
+        .iter()
+        .map(|v| v.to_bits())
+        .collect();
+    assert_eq!(
+        hits.p_values
+            .iter()
+            .map(|v| v.to_bits())
+            .collect::<Vec<_>>(),
+        want
+    );
 }
 
 /// The 12 motifs of memesuite-lite's `tests/data/test.meme`.
@@ -110,14 +144,31 @@ fn golden_values_of_memelite_tests() {
         0.7187879053211702,
     ];
     assert_eq!(hits.p_values, p);
-    assert_eq!(hits.scores, [879, 557, 565, 617, 582, 573, 626, 515, 628, 607, 599, 587]);
+    assert_eq!(
+        hits.scores,
+        [879, 557, 565, 617, 582, 573, 626, 515, 628, 607, 599, 587]
+    );
     assert_eq!(hits.offsets, [0, 0, 0, 7, -2, 2, 2, 2, 1, -2, 7, 0]);
     assert_eq!(hits.overlaps, [10, 9, 10, 8, 8, 10, 8, 8, 10, 8, 10, 10]);
     assert_eq!(hits.strands, [0, 1, 0, 1, 0, 1, 0, 0, 0, 1, 1, 0]);
 
-    let fwd = tomtom(&t[..1], &t, &TomtomOptions { reverse_complement: false, ..Default::default() }).unwrap();
-    assert_eq!(fwd.p_values[..2], [7.139753262231726e-21, 0.9427762229187818]);
-    assert_eq!(fwd.scores, [877, 539, 563, 614, 584, 543, 624, 514, 628, 591, 592, 586]);
+    let fwd = tomtom(
+        &t[..1],
+        &t,
+        &TomtomOptions {
+            reverse_complement: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        fwd.p_values[..2],
+        [7.139753262231726e-21, 0.9427762229187818]
+    );
+    assert_eq!(
+        fwd.scores,
+        [877, 539, 563, 614, 584, 543, 624, 514, 628, 591, 592, 586]
+    );
     assert!(fwd.strands.iter().all(|&s| s == 0));
 
     let q = onehot("TGACTCAT");
@@ -139,11 +190,22 @@ fn golden_values_of_memelite_tests() {
             0.5981921007302702,
         ]
     );
-    assert_eq!(hits.scores, [545, 504, 500, 524, 507, 551, 534, 505, 489, 494, 570, 504]);
+    assert_eq!(
+        hits.scores,
+        [545, 504, 500, 524, 507, 551, 534, 505, 489, 494, 570, 504]
+    );
     assert_eq!(hits.offsets, [-2, 1, 1, 4, -4, 9, 0, 5, -1, 3, 2, -1]);
     assert_eq!(hits.overlaps, [6, 8, 8, 8, 4, 8, 8, 5, 7, 8, 8, 7]);
     assert_eq!(hits.strands, [0, 0, 0, 1, 0, 1, 1, 1, 0, 0, 0, 1]);
-    let near = tomtom(&[q], &t, &TomtomOptions { n_nearest: Some(3), ..Default::default() }).unwrap();
+    let near = tomtom(
+        &[q],
+        &t,
+        &TomtomOptions {
+            n_nearest: Some(3),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(near.indices, Some(vec![0, 10, 6]));
 }
 
@@ -161,26 +223,103 @@ fn query_dtypes_give_the_same_one_hot_results() {
 }
 
 #[test]
+fn fast_one_hot_null_matches_the_exact_one() {
+    // One-hot windows of the attributed loci (N-free) and two with N columns, against JASPAR.
+    let x: ndarray::Array3<u8> = motiflift::io::npy::read_onehot(data("inputs/X.npy.gz")).unwrap();
+    let mut queries: Vec<Motif<u8>> = (0..300)
+        .map(|i| {
+            let (e, w) = (i % 64, 4 + (i * 7) % 22);
+            let s = (i * 131) % (2114 - w);
+            Motif::new(
+                x.slice(ndarray::s![e, .., s..s + w])
+                    .iter()
+                    .copied()
+                    .collect(),
+                w,
+            )
+            .unwrap()
+        })
+        .collect();
+    for q in &mut queries[..2] {
+        let mut v = q.values().to_vec();
+        let w = q.width();
+        for r in 0..4 {
+            v[r * w + 1] = 0;
+        }
+        *q = Motif::new(v, w).unwrap();
+    }
+    let targets = jaspar();
+    for n_nearest in [None, Some(1), Some(5)] {
+        let exact = TomtomOptions {
+            n_nearest,
+            ..Default::default()
+        };
+        let fast = TomtomOptions {
+            exact: false,
+            ..exact.clone()
+        };
+        let (a, b) = (
+            tomtom(&queries, &targets, &exact).unwrap(),
+            tomtom(&queries, &targets, &fast).unwrap(),
+        );
+        assert_eq!(
+            (&a.scores, &a.offsets, &a.overlaps, &a.strands),
+            (&b.scores, &b.offsets, &b.overlaps, &b.strands)
+        );
+        assert_eq!(a.indices, b.indices, "n_nearest={n_nearest:?}");
+        if n_nearest.is_none() {
+            // The fast null ran: it rounds differently from memelite somewhere.
+            assert_ne!(a.p_values, b.p_values);
+        }
+        for (k, (x, y)) in a.p_values.iter().zip(&b.p_values).enumerate() {
+            assert!(
+                (x - y).abs() <= 1e-12 * x,
+                "n_nearest={n_nearest:?} entry {k}: exact {x:e}, fast {y:e}"
+            );
+        }
+    }
+}
+
+#[test]
 fn bad_motifs_are_rejected_with_their_index() {
     let t = test_meme();
     let o = TomtomOptions::default();
     let empty = Motif::<f64>::from_columns(&[]);
-    let err = tomtom(&[t[0].clone(), empty.clone()], &t, &o).unwrap_err().to_string();
+    let err = tomtom(&[t[0].clone(), empty.clone()], &t, &o)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("query 1 has width 0"), "{err}");
-    let err = tomtom(&t[..1], &[t[1].clone(), empty], &o).unwrap_err().to_string();
+    let err = tomtom(&t[..1], &[t[1].clone(), empty], &o)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("target 1 has width 0"), "{err}");
     let mut nan = t[2].values().to_vec();
     nan[5] = f64::NAN;
     let nan = Motif::new(nan, t[2].width()).unwrap();
     let err = tomtom(&[nan], &t, &o).unwrap_err().to_string();
-    assert!(err.contains("query 0, row 0, column 5") && err.contains("NaN"), "{err}");
+    assert!(
+        err.contains("query 0, row 0, column 5") && err.contains("NaN"),
+        "{err}"
+    );
     let zeros = Motif::new(vec![0.0; 12], 3).unwrap();
-    let err = tomtom(std::slice::from_ref(&zeros), &t, &o).unwrap_err().to_string();
+    let err = tomtom(std::slice::from_ref(&zeros), &t, &o)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("all-zero"), "{err}");
     assert!(tomtom(&t[..1], &[zeros], &o).is_err());
     // One all-zero query among others is allowed (memelite test_tomtom_zeroes).
     let zero = Motif::new(vec![0.0; 8], 2).unwrap();
     assert!(tomtom(&[t[0].clone(), zero], &t, &o).is_ok());
-    assert!(tomtom(&t[..1], &t, &TomtomOptions { n_score_bins: 0, ..Default::default() }).is_err());
+    assert!(
+        tomtom(
+            &t[..1],
+            &t,
+            &TomtomOptions {
+                n_score_bins: 0,
+                ..Default::default()
+            }
+        )
+        .is_err()
+    );
     assert!(tomtom::<f64>(&[], &t, &o).is_err());
 }

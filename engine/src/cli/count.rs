@@ -69,12 +69,24 @@ impl CountArgs {
             Some(n) => n,
             None => rows.iter().map(|r| r[0] + 1).max().unwrap_or(0),
         };
-        let counts = count_annotations(&rows, Some((n_examples, n_motifs)), self.dim.map(usize::from))
-            .map_err(|e| Error::File { path: self.annotations.clone(), message: e.to_string() })?;
+        let counts = count_annotations(
+            &rows,
+            Some((n_examples, n_motifs)),
+            self.dim.map(usize::from),
+        )
+        .map_err(|e| Error::File {
+            path: self.annotations.clone(),
+            message: e.to_string(),
+        })?;
         let array = ArrayD::from_shape_vec(counts.shape.clone(), counts.data)
             .map_err(|e| Error::Invalid(format!("count array: {e}")))?;
         write_npy(&self.output, &array)?;
-        ctx.note(&format!("count: {} annotations -> {:?} counts in {}", rows.len(), counts.shape, self.output.display()));
+        ctx.note(&format!(
+            "count: {} annotations -> {:?} counts in {}",
+            rows.len(),
+            counts.shape,
+            self.output.display()
+        ));
         Ok(())
     }
 }
@@ -83,18 +95,30 @@ impl CountArgs {
 /// `rank` column) of an annotated table, checked against the number of motifs.
 pub(crate) fn best_annotations(path: &Path, n_motifs: usize) -> Result<Vec<[usize; 2]>> {
     let table = read_seqlet_table(path)?;
-    let err = |message: String| Error::File { path: path.to_path_buf(), message };
+    let err = |message: String| Error::File {
+        path: path.to_path_buf(),
+        message,
+    };
     let column = |t: &RecordBatch, name: &str| -> Result<Vec<i64>> {
-        let i = t.schema().index_of(name).map_err(|_| err(format!("has no `{name}` column")))?;
+        let i = t
+            .schema()
+            .index_of(name)
+            .map_err(|_| err(format!("has no `{name}` column")))?;
         let c = t.column(i);
         if c.data_type() != &DataType::Int64 || c.null_count() > 0 {
-            return Err(err(format!("column `{name}` must hold integers without gaps")));
+            return Err(err(format!(
+                "column `{name}` must hold integers without gaps"
+            )));
         }
         Ok(c.as_primitive::<Int64Type>().values().to_vec())
     };
     let examples = column(&table, "example_idx")?;
     let motifs = column(&table, "motif_idx")?;
-    let ranks = if table.schema().index_of("rank").is_ok() { Some(column(&table, "rank")?) } else { None };
+    let ranks = if table.schema().index_of("rank").is_ok() {
+        Some(column(&table, "rank")?)
+    } else {
+        None
+    };
     let mut rows = Vec::new();
     for (r, (&e, &m)) in examples.iter().zip(&motifs).enumerate() {
         if ranks.as_ref().is_some_and(|k| k[r] != 1) {

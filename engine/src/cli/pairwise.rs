@@ -63,11 +63,18 @@ impl PairwiseArgs {
         let n_motifs = read_meme(&self.motifs)?.len();
         let rows = best_annotations(&self.annotations, n_motifs)?;
         let pairs = pairwise_annotations(&rows, !self.non_unique, !self.asymmetric, Some(n_motifs))
-            .map_err(|e| Error::File { path: self.annotations.clone(), message: e.to_string() })?;
+            .map_err(|e| Error::File {
+                path: self.annotations.clone(),
+                message: e.to_string(),
+            })?;
         let array = Array2::from_shape_vec((n_motifs, n_motifs), pairs.data)
             .map_err(|e| Error::Invalid(format!("pair matrix: {e}")))?;
         write_npy(&self.output, &array)?;
-        ctx.note(&format!("pairwise: {} annotations -> {n_motifs}x{n_motifs} in {}", rows.len(), self.output.display()));
+        ctx.note(&format!(
+            "pairwise: {} annotations -> {n_motifs}x{n_motifs} in {}",
+            rows.len(),
+            self.output.display()
+        ));
         Ok(())
     }
 }

@@ -80,7 +80,10 @@ impl TomtomArgs {
         let targets = read_meme(&self.target)?;
         let in_file = |path: &PathBuf| {
             let path = path.clone();
-            move |e: Error| Error::File { path: path.clone(), message: e.to_string() }
+            move |e: Error| Error::File {
+                path: path.clone(),
+                message: e.to_string(),
+            }
         };
         let q = tomtom_targets(&queries).map_err(in_file(&self.query))?;
         let t = tomtom_targets(&targets).map_err(in_file(&self.target))?;
@@ -105,8 +108,11 @@ impl TomtomArgs {
         };
         let int = |v: Vec<i64>| Arc::new(Int64Array::from(v)) as ArrayRef;
         let name_of = |names: &[crate::io::meme::Motif], idx: &[i64]| {
-            Arc::new(StringArray::from(idx.iter().map(|&i| names[i as usize].name.clone()).collect::<Vec<_>>()))
-                as ArrayRef
+            Arc::new(StringArray::from(
+                idx.iter()
+                    .map(|&i| names[i as usize].name.clone())
+                    .collect::<Vec<_>>(),
+            )) as ArrayRef
         };
         let mut fields = vec![
             Field::new("query_idx", DataType::Int64, false),
@@ -125,7 +131,11 @@ impl TomtomArgs {
             columns.push(int((0..n).map(|r| (r % k) as i64 + 1).collect()));
         }
         for name in ["p-value", "score", "offset", "overlap", "strand"] {
-            let t = if name == "p-value" { DataType::Float64 } else { DataType::Int64 };
+            let t = if name == "p-value" {
+                DataType::Float64
+            } else {
+                DataType::Int64
+            };
             fields.push(Field::new(name, t, false));
         }
         columns.push(Arc::new(Float64Array::from(hits.p_values)));

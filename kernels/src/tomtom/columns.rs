@@ -59,7 +59,12 @@ fn distance_row_impl(col: &Column, targets: &Targets, g: &mut [f64]) {
 
 /// Min, max and memelite's binned median of `g` with `n_median_bins` bins and the unique-column
 /// counts as weights. `bins` is scratch.
-pub(crate) fn column_stats(g: &[f64], targets: &Targets, n_median_bins: usize, bins: &mut Vec<u64>) -> ColumnStats {
+pub(crate) fn column_stats(
+    g: &[f64],
+    targets: &Targets,
+    n_median_bins: usize,
+    bins: &mut Vec<u64>,
+) -> ColumnStats {
     let mut min = 9_999_999.9f64;
     let mut max = -9_999_999.9f64;
     for &v in g {
@@ -68,7 +73,11 @@ pub(crate) fn column_stats(g: &[f64], targets: &Targets, n_median_bins: usize, b
     }
     let r = max - min;
     if r == 0.0 {
-        return ColumnStats { min, max, median: min };
+        return ColumnStats {
+            min,
+            max,
+            median: min,
+        };
     }
     let scale = (n_median_bins - 1) as f64;
     let bin = |v: f64| (((v - min) / r) * scale) as usize;
@@ -92,7 +101,11 @@ pub(crate) fn column_stats(g: &[f64], targets: &Targets, n_median_bins: usize, b
             sum += v * c as f64;
         }
     }
-    ColumnStats { min, max, median: sum / bins[stop] as f64 }
+    ColumnStats {
+        min,
+        max,
+        median: sum / bins[stop] as f64,
+    }
 }
 
 /// The binned stage of one column: `x[u] = floor((g[u] − m) · bin_scale + 0.5)` with
@@ -136,19 +149,34 @@ mod tests {
         // memelite tests/test_tomtom.py, test_binned_median_*.
         let mut bins = Vec::new();
         let t = targets_with_counts(&[0.0; 5], &[1; 5]);
-        assert_eq!(column_stats(&[0.0, 4.0, 2.0, 1.0, 3.0], &t, 1000, &mut bins).median, 2.0);
+        assert_eq!(
+            column_stats(&[0.0, 4.0, 2.0, 1.0, 3.0], &t, 1000, &mut bins).median,
+            2.0
+        );
         let t = targets_with_counts(&[0.0; 5], &[1, 6, 1, 1, 1]);
-        assert_eq!(column_stats(&[0.0, 4.0, 2.0, 1.0, 3.0], &t, 1000, &mut bins).median, 4.0);
+        assert_eq!(
+            column_stats(&[0.0, 4.0, 2.0, 1.0, 3.0], &t, 1000, &mut bins).median,
+            4.0
+        );
         let t = targets_with_counts(&[0.0; 4], &[1; 4]);
-        assert_eq!(column_stats(&[0.0, 1.0, 2.0, 3.0], &t, 1000, &mut bins).median, 1.0);
+        assert_eq!(
+            column_stats(&[0.0, 1.0, 2.0, 3.0], &t, 1000, &mut bins).median,
+            1.0
+        );
         let t = targets_with_counts(&[0.0; 4], &[1, 1, 2, 1]);
-        assert_eq!(column_stats(&[0.0, 1.0, 2.0, 3.0], &t, 1000, &mut bins).median, 2.0);
+        assert_eq!(
+            column_stats(&[0.0, 1.0, 2.0, 3.0], &t, 1000, &mut bins).median,
+            2.0
+        );
     }
 
     #[test]
     fn distances_are_negative_euclidean() {
         let t = targets_with_counts(&[0.0, 1.0, 3.0], &[1; 3]);
-        let col = Column { values: [1.0, 0.0, 0.0, 0.0], norm: 1.0 };
+        let col = Column {
+            values: [1.0, 0.0, 0.0, 0.0],
+            norm: 1.0,
+        };
         let mut g = vec![0.0; 3];
         distance_row(&col, &t, &mut g);
         assert_eq!(g, [-1.0, 0.0, -2.0]);

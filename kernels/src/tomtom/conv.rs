@@ -19,6 +19,19 @@ pub(crate) struct ConvScratch {
 /// `a` and `f` must be non-empty, finite and non-negative.
 pub(crate) fn convolve(a: &[f64], f: &[f64], out: &mut [f64], scratch: &mut ConvScratch) {
     debug_assert_eq!(out.len(), a.len() + f.len() - 1);
+    let mut at = 0;
+    dispatch(a, f, scratch, |block| {
+        out[at..at + block.len()].copy_from_slice(block);
+        at += block.len();
+    });
+}
+
+/// [`convolve`], appending the `a.len() + f.len() − 1` outputs to `out`.
+pub(crate) fn convolve_append(a: &[f64], f: &[f64], out: &mut Vec<f64>, scratch: &mut ConvScratch) {
+    dispatch(a, f, scratch, |block| out.extend_from_slice(block));
+}
+
+fn dispatch(a: &[f64], f: &[f64], scratch: &mut ConvScratch, emit: impl FnMut(&[f64])) {
     let fpad = &mut scratch.fpad;
     fpad.clear();
     fpad.resize(f.len() + 2 * (W - 1), 0.0);
@@ -27,21 +40,22 @@ pub(crate) fn convolve(a: &[f64], f: &[f64], out: &mut [f64], scratch: &mut Conv
     {
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2, the only feature the function enables.
-            return unsafe { convolve_avx2(a, f.len(), fpad, out) };
+            return unsafe { convolve_avx2(a, f.len(), fpad, emit) };
         }
     }
-    convolve_blocks(a, f.len(), fpad, out);
+    convolve_blocks(a, f.len(), fpad, emit);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn convolve_avx2(a: &[f64], nf: usize, fpad: &[f64], out: &mut [f64]) {
-    convolve_blocks(a, nf, fpad, out);
+unsafe fn convolve_avx2(a: &[f64], nf: usize, fpad: &[f64], emit: impl FnMut(&[f64])) {
+    convolve_blocks(a, nf, fpad, emit);
 }
 
+/// Emits the outputs in blocks of `W` (the last one shorter).
 #[inline(always)]
-fn convolve_blocks(a: &[f64], nf: usize, fpad: &[f64], out: &mut [f64]) {
-    let no = out.len();
+fn convolve_blocks(a: &[f64], nf: usize, fpad: &[f64], mut emit: impl FnMut(&[f64])) {
+    let no = a.len() + nf - 1;
     let mut q0 = 0;
     while q0 < no {
         let k_lo = (q0 + 1).saturating_sub(nf);
@@ -55,8 +69,7 @@ fn convolve_blocks(a: &[f64], nf: usize, fpad: &[f64], out: &mut [f64]) {
                 acc[w] += ak * fs[w];
             }
         }
-        let n = W.min(no - q0);
-        out[q0..q0 + n].copy_from_slice(&acc[..n]);
+        emit(&acc[..W.min(no - q0)]);
         q0 += W;
     }
 }
@@ -79,14 +92,31 @@ mod tests {
     fn blocked_convolution_is_bitwise_the_double_loop() {
         let mut rng = crate::rng::Mt19937::new(3);
         let mut scratch = ConvScratch::default();
-        for (na, nf) in [(1, 1), (1, 40), (40, 1), (3, 7), (17, 16), (100, 63), (250, 5), (33, 101)] {
+        for (na, nf) in [
+            (1, 1),
+            (1, 40),
+            (40, 1),
+            (3, 7),
+            (17, 16),
+            (100, 63),
+            (250, 5),
+            (33, 101),
+        ] {
             let a: Vec<f64> = (0..na).map(|_| rng.next_f64() * 1e-3).collect();
             let mut f: Vec<f64> = (0..nf).map(|_| rng.next_f64()).collect();
             f[nf / 2] = 0.0;
             let mut out = vec![f64::NAN; na + nf - 1];
             convolve(&a, &f, &mut out, &mut scratch);
             let want = naive(&a, &f);
-            assert!(out.iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits()), "{na} x {nf}");
+            assert!(
+                out.iter()
+                    .zip(&want)
+                    .all(|(x, y)| x.to_bits() == y.to_bits()),
+                "{na} x {nf}"
+            );
+            let mut appended = vec![7.0];
+            convolve_append(&a, &f, &mut appended, &mut scratch);
+            assert_eq!(appended[1..], out[..], "{na} x {nf}");
         }
     }
 }

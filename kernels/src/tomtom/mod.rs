@@ -34,6 +34,7 @@ mod nearest;
 mod null;
 mod prepare;
 mod scan;
+mod tails;
 
 use std::collections::HashMap;
 
@@ -42,9 +43,10 @@ use rayon::prelude::*;
 use crate::{Error, Result};
 use columns::{Column, ColumnStats, bin_row, column_stats, distance_row};
 pub use motif::{Motif, MotifValue};
-use null::{NullParams, NullScratch, null_survival};
+use null::{NullParams, NullPath, NullScratch, null_path, null_survival};
 use prepare::Targets;
-use scan::{Best, Hit, merge_strands, scan};
+use scan::{Best, Hit, Padding, merge_strands, padded_row, scan};
+use tails::{Compositions, Request, TailQuery, for_each_span, unit};
 
 /// Parameters of [`tomtom`], with memelite's defaults.
 ///
@@ -68,6 +70,13 @@ pub struct TomtomOptions {
     pub n_cache: usize,
     /// Also compare with the reverse complement of every target and merge the strands.
     pub reverse_complement: bool,
+    /// `true`: memelite's null, bit for bit. `false`: for calls whose queries hold at most 8
+    /// distinct columns (one-hot seqlets, N included) the null is computed from span tails
+    /// shared across queries — many times faster, p-values equal to memelite's up to rounding
+    /// (about 1e-15 relative), the same scores, offsets, overlaps and strands, and the same
+    /// nearest targets (a query whose ranking has a near tie is recomputed exactly). Other
+    /// calls, and queries memelite gives a dense null, use the exact computation.
+    pub exact: bool,
 }
 
 impl Default for TomtomOptions {
@@ -79,6 +88,7 @@ impl Default for TomtomOptions {
             n_target_bins: Some(100),
             n_cache: 100,
             reverse_complement: true,
+            exact: true,
         }
     }
 }
@@ -141,7 +151,11 @@ pub struct TomtomHits {
 /// assert!(tomtom(&[Motif::<f64>::from_columns(&[])], &[Motif::from_columns(&[[1.0; 4]])], &o).is_err());
 /// # Ok::<(), motiflift_kernels::Error>(())
 /// ```
-pub fn tomtom<Q: MotifValue>(queries: &[Motif<Q>], targets: &[Motif<f64>], options: &TomtomOptions) -> Result<TomtomHits> {
+pub fn tomtom<Q: MotifValue>(
+    queries: &[Motif<Q>],
+    targets: &[Motif<f64>],
+    options: &TomtomOptions,
+) -> Result<TomtomHits> {
     validate(queries, targets, options)?;
     let prep = Targets::new(targets, options.n_target_bins, options.reverse_complement);
     let n_unique = prep.n_unique();
@@ -160,24 +174,65 @@ pub fn tomtom<Q: MotifValue>(queries: &[Motif<Q>], targets: &[Motif<f64>], optio
         .collect();
 
     // Each query's scale (§7.4), and the binned rows shared by several queries.
-    let classes: Vec<Class> = query_cols.iter().map(|cols| Class::new(cols, &stats, options.n_score_bins)).collect();
-    let shared = SharedRows::new(&columns, &stats, &query_cols, &classes, &prep, options);
-
+    let classes: Vec<Class> = query_cols
+        .iter()
+        .map(|cols| Class::new(cols, &stats, options.n_score_bins))
+        .collect();
     let q_max = queries.iter().map(Motif::width).max().unwrap_or(0);
+    let padding = Padding::new(&prep, q_max);
+    let fast = !options.exact && columns.len() <= tails::MAX_SYMBOLS && q_max <= tails::MAX_WIDTH;
+    let min_uses = if fast { 1 } else { 2 };
+    let shared = SharedRows::new(
+        (&query_cols, &classes),
+        min_uses,
+        &columns,
+        &stats,
+        &prep,
+        &padding,
+        options,
+    );
+
     let n_len = q_max * (options.n_score_bins + options.n_cache);
+    let call = Call {
+        columns: &columns,
+        stats: &stats,
+        shared: &shared,
+        prep: &prep,
+        padding: &padding,
+        options,
+        n_len,
+    };
+    let plan = fast.then(|| FastPlan::new(&query_cols, &classes, &call));
     let n_in = prep.n_in;
     let n_columns = options.n_nearest.map_or(n_in, |k| k.min(n_in));
     let rows: Vec<Vec<(usize, Hit)>> = (0..queries.len())
         .into_par_iter()
         .map_init(QueryScratch::default, |s, q| {
-            let hits = query_hits(&query_cols[q], classes[q], &columns, &stats, &shared, &prep, options, n_len, s);
-            match options.n_nearest {
-                None => hits.into_iter().enumerate().collect(),
-                Some(_) => {
-                    let p: Vec<f64> = hits.iter().map(|h| h.p_value).collect();
-                    nearest::numba_argsort(&p).into_iter().take(n_columns).map(|t| (t, hits[t])).collect()
-                }
+            let (cols, class) = (&query_cols[q], classes[q]);
+            query_bests(cols, class, &call, s);
+            let mut hits = match &plan {
+                Some(plan) if plan.use_fast[q] => plan.hits(cols, class, &call, s),
+                _ => exact_hits(class, &call, s),
+            };
+            let Some(k) = options.n_nearest else {
+                return hits.into_iter().enumerate().collect();
+            };
+            let sort = |hits: &[Hit], head: usize| {
+                let p: Vec<f64> = hits.iter().map(|h| h.p_value).collect();
+                nearest::numba_argsort_head(&p, head)
+            };
+            let mut order = sort(&hits, k + 1);
+            if plan.as_ref().is_some_and(|p| p.use_fast[q])
+                && !ranking_is_stable(&hits, &order, k, &call, s, || sort(&hits, hits.len()))
+            {
+                hits = exact_hits(class, &call, s);
+                order = sort(&hits, k + 1);
             }
+            order
+                .into_iter()
+                .take(n_columns)
+                .map(|t| (t, hits[t]))
+                .collect()
         })
         .collect();
 
@@ -194,7 +249,11 @@ pub fn tomtom<Q: MotifValue>(queries: &[Motif<Q>], targets: &[Motif<f64>], optio
     })
 }
 
-fn validate<Q: MotifValue>(queries: &[Motif<Q>], targets: &[Motif<f64>], options: &TomtomOptions) -> Result<()> {
+fn validate<Q: MotifValue>(
+    queries: &[Motif<Q>],
+    targets: &[Motif<f64>],
+    options: &TomtomOptions,
+) -> Result<()> {
     if queries.is_empty() {
         return Err(Error::Empty("tomtom queries"));
     }
@@ -207,7 +266,10 @@ fn validate<Q: MotifValue>(queries: &[Motif<Q>], targets: &[Motif<f64>], options
         ("n_target_bins", options.n_target_bins.unwrap_or(1)),
     ] {
         if v == 0 {
-            return Err(Error::InvalidArgument { name, reason: "must be at least 1".into() });
+            return Err(Error::InvalidArgument {
+                name,
+                reason: "must be at least 1".into(),
+            });
         }
     }
     let mut any_query = false;
@@ -224,23 +286,38 @@ fn validate<Q: MotifValue>(queries: &[Motif<Q>], targets: &[Motif<f64>], options
         let which = if any_query { "targets" } else { "queries" };
         return Err(Error::InvalidArgument {
             name: if any_query { "targets" } else { "queries" },
-            reason: format!("every column of the {which} is all-zero; Tomtom needs at least one non-zero column"),
+            reason: format!(
+                "every column of the {which} is all-zero; Tomtom needs at least one non-zero column"
+            ),
         });
     }
     Ok(())
 }
 
-fn check_motif(kind: &'static str, index: usize, width: usize, values: impl Iterator<Item = f64>) -> Result<()> {
+fn check_motif(
+    kind: &'static str,
+    index: usize,
+    width: usize,
+    values: impl Iterator<Item = f64>,
+) -> Result<()> {
     if width == 0 {
         return Err(Error::InvalidArgument {
-            name: if kind == "query" { "queries" } else { "targets" },
+            name: if kind == "query" {
+                "queries"
+            } else {
+                "targets"
+            },
             reason: format!("{kind} {index} has width 0; a motif needs at least one column"),
         });
     }
     for (k, v) in values.enumerate() {
         if !v.is_finite() {
             return Err(Error::NonFinite {
-                what: if kind == "query" { "query motif" } else { "target motif" },
+                what: if kind == "query" {
+                    "query motif"
+                } else {
+                    "target motif"
+                },
                 location: format!("{kind} {index}, row {}, column {}", k / width, k % width),
                 value: v,
             });
@@ -259,8 +336,18 @@ fn distinct_columns<Q: MotifValue>(queries: &[Motif<Q>]) -> (Vec<Column>, Vec<Ve
             (0..q.width())
                 .map(|c| {
                     let raw = q.column(c);
-                    let col = Column { values: raw.map(MotifValue::to_f64), norm: Q::column_norm(raw) };
-                    let key = [col.values[0], col.values[1], col.values[2], col.values[3], col.norm].map(f64::to_bits);
+                    let col = Column {
+                        values: raw.map(MotifValue::to_f64),
+                        norm: Q::column_norm(raw),
+                    };
+                    let key = [
+                        col.values[0],
+                        col.values[1],
+                        col.values[2],
+                        col.values[3],
+                        col.norm,
+                    ]
+                    .map(f64::to_bits);
                     *ids.entry(key).or_insert_with(|| {
                         columns.push(col);
                         (columns.len() - 1) as u32
@@ -297,11 +384,11 @@ impl Class {
     }
 }
 
-/// Binned rows (`x` over the unique target columns, and the histogram) of the (column, class)
-/// pairs that occur more than once in the call.
+/// Binned stage of the (column, class) pairs that occur at least `min_uses` times in the call
+/// (within a memory budget): the padded row of the alignment scan and the histogram.
 struct SharedRows {
     index: HashMap<(u32, Class), usize>,
-    x: Vec<Vec<u16>>,
+    rows: Vec<Vec<i32>>,
     f: Vec<Vec<f64>>,
 }
 
@@ -309,41 +396,66 @@ struct SharedRows {
 const SHARED_BUDGET: usize = 256 << 20;
 
 impl SharedRows {
+    /// Builds the pairs of `query_cols` × `classes` used at least `min_uses` times.
     fn new(
+        queries: (&[Vec<u32>], &[Class]),
+        min_uses: usize,
         columns: &[Column],
         stats: &[ColumnStats],
-        query_cols: &[Vec<u32>],
-        classes: &[Class],
         prep: &Targets,
+        padding: &Padding,
         options: &TomtomOptions,
     ) -> Self {
         let mut uses: HashMap<(u32, Class), usize> = HashMap::new();
-        for (cols, &class) in query_cols.iter().zip(classes) {
+        for (cols, &class) in queries.0.iter().zip(queries.1) {
             for &c in cols {
                 *uses.entry((c, class)).or_default() += 1;
             }
         }
-        let mut keys: Vec<((u32, Class), usize)> = uses.into_iter().filter(|&(_, n)| n > 1).collect();
-        keys.sort_by_key(|&((c, class), n)| (std::cmp::Reverse(n), c, class.i_min, class.bin_scale));
-        let per_row = prep.n_unique() * 2 + (options.n_score_bins + 1) * 8;
+        let mut keys: Vec<((u32, Class), usize)> =
+            uses.into_iter().filter(|&(_, n)| n >= min_uses).collect();
+        keys.sort_by_key(|&((c, class), n)| {
+            (std::cmp::Reverse(n), c, class.i_min, class.bin_scale)
+        });
+        let per_row = padding.len * 4 + (options.n_score_bins + 1) * 8;
         keys.truncate(SHARED_BUDGET / per_row.max(1));
-        let built: Vec<(Vec<u16>, Vec<f64>)> = keys
+        let built: Vec<(Vec<i32>, Vec<f64>)> = keys
             .par_iter()
             .map_init(
-                || vec![0.0; prep.n_unique()],
-                |g, &((c, class), _)| {
-                    let mut x = vec![0u16; prep.n_unique()];
+                || (vec![0.0; prep.n_unique()], vec![0u16; prep.n_unique()]),
+                |(g, x), &((c, class), _)| {
+                    let mut row = vec![0i32; padding.len];
                     let mut f = vec![0.0; options.n_score_bins + 1];
                     distance_row(&columns[c as usize], prep, g);
-                    bin_row(g, stats[c as usize].median, class.i_min, class.bin_scale, prep, &mut x, &mut f);
-                    (x, f)
+                    bin_row(
+                        g,
+                        stats[c as usize].median,
+                        class.i_min,
+                        class.bin_scale,
+                        prep,
+                        x,
+                        &mut f,
+                    );
+                    padded_row(x, class.offset(), prep, padding, &mut row);
+                    (row, f)
                 },
             )
             .collect();
         let index = keys.iter().enumerate().map(|(i, &(k, _))| (k, i)).collect();
-        let (x, f) = built.into_iter().unzip();
-        Self { index, x, f }
+        let (rows, f) = built.into_iter().unzip();
+        Self { index, rows, f }
     }
+}
+
+/// What every query of a call reads.
+struct Call<'a> {
+    columns: &'a [Column],
+    stats: &'a [ColumnStats],
+    shared: &'a SharedRows,
+    prep: &'a Targets,
+    padding: &'a Padding,
+    options: &'a TomtomOptions,
+    n_len: usize,
 }
 
 /// Per-thread scratch of [`query_hits`].
@@ -351,73 +463,285 @@ impl SharedRows {
 struct QueryScratch {
     g: Vec<f64>,
     x: Vec<u16>,
+    rows: Vec<i32>,
     f: Vec<f64>,
     sums: Vec<i32>,
     bests: Vec<Best>,
     null: NullScratch,
+    ids: Vec<u32>,
 }
 
-/// One query against every target: one merged [`Hit`] per given target.
-#[allow(clippy::too_many_arguments)]
-fn query_hits(
-    cols: &[u32],
-    class: Class,
-    columns: &[Column],
-    stats: &[ColumnStats],
-    shared: &SharedRows,
-    prep: &Targets,
-    options: &TomtomOptions,
-    n_len: usize,
-    s: &mut QueryScratch,
-) -> Vec<Hit> {
+/// The binned stage of a query (histograms into `s.f`) and its best alignment against every
+/// target (into `s.bests`).
+fn query_bests(cols: &[u32], class: Class, call: &Call, s: &mut QueryScratch) {
+    let (prep, options, shared) = (call.prep, call.options, call.shared);
     let nq = cols.len();
-    let nu = prep.n_unique();
     let nb1 = options.n_score_bins + 1;
-    s.g.resize(nu, 0.0);
-    s.x.resize(nq * nu, 0);
+    let plen = call.padding.len;
     s.f.resize(nq * nb1, 0.0);
-    let slots: Vec<Option<usize>> = cols.iter().map(|&c| shared.index.get(&(c, class)).copied()).collect();
+    let offset = class.offset();
+    let slots: Vec<Option<usize>> = cols
+        .iter()
+        .map(|&c| shared.index.get(&(c, class)).copied())
+        .collect();
+    if slots.iter().any(Option::is_none) {
+        s.g.resize(prep.n_unique(), 0.0);
+        s.x.resize(prep.n_unique(), 0);
+        s.rows.resize(nq * plen, 0);
+    }
     for (i, (&c, slot)) in cols.iter().zip(&slots).enumerate() {
         let f = &mut s.f[i * nb1..(i + 1) * nb1];
         match slot {
             Some(k) => f.copy_from_slice(&shared.f[*k]),
             None => {
-                distance_row(&columns[c as usize], prep, &mut s.g);
-                let x = &mut s.x[i * nu..(i + 1) * nu];
-                bin_row(&s.g, stats[c as usize].median, class.i_min, class.bin_scale, prep, x, f);
+                distance_row(&call.columns[c as usize], prep, &mut s.g);
+                bin_row(
+                    &s.g,
+                    call.stats[c as usize].median,
+                    class.i_min,
+                    class.bin_scale,
+                    prep,
+                    &mut s.x,
+                    f,
+                );
+                padded_row(
+                    &s.x,
+                    offset,
+                    prep,
+                    call.padding,
+                    &mut s.rows[i * plen..(i + 1) * plen],
+                );
             }
         }
     }
-    let rows: Vec<&[u16]> = slots
+    let rows: Vec<&[i32]> = slots
         .iter()
         .enumerate()
         .map(|(i, slot)| match slot {
-            Some(k) => shared.x[*k].as_slice(),
-            None => &s.x[i * nu..(i + 1) * nu],
+            Some(k) => shared.rows[*k].as_slice(),
+            None => &s.rows[i * plen..(i + 1) * plen],
         })
         .collect();
-    let offset = class.offset();
-    scan(&rows, offset, prep, &mut s.sums, &mut s.bests);
+    scan(&rows, offset, prep, call.padding, &mut s.sums, &mut s.bests);
+}
 
-    let params = NullParams {
-        n_bins: options.n_score_bins,
-        offset: offset as usize,
-        t_max: prep.t_max,
-        needed: &prep.needed,
-        n_len,
-    };
-    let survival = null_survival(&s.f[..nq * nb1], nq, &params, &mut s.null);
-    let hit = |t: usize, b: &Best| Hit {
-        p_value: survival.p_value(&s.null, prep.lens[t], b.score),
-        score: b.score,
-        offset: b.offset,
-        overlap: b.overlap,
-        strand: 0,
+/// The null parameters of a query of `class`.
+fn null_params<'a>(class: Class, call: &Call<'a>) -> NullParams<'a> {
+    NullParams {
+        n_bins: call.options.n_score_bins,
+        offset: class.offset() as usize,
+        t_max: call.prep.t_max,
+        needed: &call.prep.needed,
+        n_len: call.n_len,
+    }
+}
+
+/// One merged [`Hit`] per given target from the best alignments in `bests` and a p-value
+/// function of (target length, best total).
+fn merged_hits(
+    call: &Call,
+    bests: &[Best],
+    mut p_value: impl FnMut(usize, i64) -> f64,
+) -> Vec<Hit> {
+    let prep = call.prep;
+    let mut hit = |t: usize| {
+        let b = bests[t];
+        Hit {
+            p_value: p_value(prep.lens[t], b.score),
+            score: b.score,
+            offset: b.offset,
+            overlap: b.overlap,
+            strand: 0,
+        }
     };
     let n_in = prep.n_in;
-    if options.reverse_complement {
-        (0..n_in).map(|t| merge_strands(hit(t, &s.bests[t]), hit(t + n_in, &s.bests[t + n_in]))).collect()
+    if call.options.reverse_complement {
+        (0..n_in)
+            .map(|t| merge_strands(hit(t), hit(t + n_in)))
+            .collect()
     } else {
-        (0..n_in).map(|t| hit(t, &s.bests[t])).collect()
+        (0..n_in).map(hit).collect()
     }
+}
+
+/// memelite's null for the query of [`query_bests`], bit for bit.
+fn exact_hits(class: Class, call: &Call, s: &mut QueryScratch) -> Vec<Hit> {
+    let nq = s.f.len() / (call.options.n_score_bins + 1);
+    let survival = null_survival(&s.f, nq, &null_params(class, call), &mut s.null);
+    merged_hits(call, &s.bests, |t, m| survival.p_value(&s.null, t, m))
+}
+
+/// Whether the nearest-`k` ranking of fast p-values is certain to be the exact one: p-values
+/// of different (target length, best total) pairs — the only ones that can differ in rounding —
+/// must be clearly apart where the ranking depends on them (within the first `k + 1` places, and
+/// everywhere when those places hold ties, whose order the quicksort takes from all
+/// comparisons).
+fn ranking_is_stable(
+    hits: &[Hit],
+    head: &[usize],
+    k: usize,
+    call: &Call,
+    s: &QueryScratch,
+    full_order: impl FnOnce() -> Vec<usize>,
+) -> bool {
+    let n_in = call.prep.n_in;
+    let key = |t: usize| {
+        let mut m = s.bests[t].score;
+        if call.options.reverse_complement {
+            m = m.max(s.bests[t + n_in].score);
+        }
+        (call.prep.lens[t], m.max(0))
+    };
+    let apart = |a: usize, b: usize| {
+        let (pa, pb) = (hits[a].p_value, hits[b].p_value);
+        key(a) == key(b) || (pb - pa).abs() > 1e-10 * pa.abs().max(pb.abs())
+    };
+    let head = &head[..(k + 1).min(head.len())];
+    if !head.windows(2).all(|w| apart(w[0], w[1])) {
+        return false;
+    }
+    let ties = head.windows(2).any(|w| key(w[0]) == key(w[1]));
+    !ties || full_order().windows(2).all(|w| apart(w[0], w[1]))
+}
+
+/// The fast path of a call (see [`TomtomOptions::exact`]): which queries take it, and the span
+/// tails of each class.
+struct FastPlan {
+    use_fast: Vec<bool>,
+    comps: HashMap<Class, Compositions>,
+}
+
+impl FastPlan {
+    fn new(query_cols: &[Vec<u32>], classes: &[Class], call: &Call) -> Self {
+        let shared = call.shared;
+        let row = |c: u32, class: Class| {
+            shared
+                .index
+                .get(&(c, class))
+                .map(|&k| shared.f[k].as_slice())
+        };
+        let support = |f: &[f64]| {
+            (
+                f.iter().position(|&v| v != 0.0).unwrap_or(0),
+                f.iter().rposition(|&v| v != 0.0).unwrap_or(0),
+            )
+        };
+        // Queries on the packed path (the dense one ignores span mass the tails would count).
+        let use_fast: Vec<bool> = query_cols
+            .par_iter()
+            .zip(classes)
+            .map(|(cols, &class)| {
+                let Some(rows) = cols
+                    .iter()
+                    .map(|&c| row(c, class))
+                    .collect::<Option<Vec<_>>>()
+                else {
+                    return false;
+                };
+                let (flo, fhi): (Vec<usize>, Vec<usize>) = rows.iter().map(|f| support(f)).unzip();
+                null_path(&flo, &fhi, &null_params(class, call)) == NullPath::Packed
+            })
+            .collect();
+        let mut members: HashMap<Class, Vec<usize>> = HashMap::new();
+        for (q, &class) in classes.iter().enumerate() {
+            if use_fast[q] {
+                members.entry(class).or_default().push(q);
+            }
+        }
+        let prep = call.prep;
+        let comps = members
+            .into_iter()
+            .map(|(class, qs)| {
+                let mut keys: Vec<u64> = qs
+                    .par_iter()
+                    .flat_map_iter(|&q| {
+                        let prefix = prefix_keys(&query_cols[q]);
+                        let mut keys = Vec::new();
+                        for_each_span(prefix.len() - 1, prep.t_max, &prep.needed, |i, j| {
+                            keys.push(prefix[j + 1] - prefix[i])
+                        });
+                        keys
+                    })
+                    .collect();
+                keys.par_sort_unstable();
+                keys.dedup();
+                let rows: Vec<&[f64]> = (0..call.columns.len() as u32)
+                    .map(|c| row(c, class).unwrap_or(&[]))
+                    .collect();
+                (class, Compositions::build(keys, &rows))
+            })
+            .collect();
+        Self { use_fast, comps }
+    }
+
+    /// The fast null's hits for the query of [`query_bests`].
+    fn hits(&self, cols: &[u32], class: Class, call: &Call, s: &mut QueryScratch) -> Vec<Hit> {
+        let comps = &self.comps[&class];
+        let nq = cols.len();
+        let prefix = prefix_keys(cols);
+        s.ids.clear();
+        s.ids.resize(nq * nq, u32::MAX);
+        for_each_span(nq, call.prep.t_max, &call.prep.needed, |i, j| {
+            s.ids[i * nq + j] = comps
+                .id(prefix[j + 1] - prefix[i])
+                .expect("every span's composition is built");
+        });
+        let query = TailQuery {
+            comps,
+            ids: &s.ids,
+            nq,
+            offset: class.offset(),
+        };
+        // min(p_fwd, p_rc) is the p-value of the larger best total (same length).
+        let (prep, n_in) = (call.prep, call.prep.n_in);
+        let rc = call.options.reverse_complement;
+        let mut requests: Vec<Request> = (0..n_in)
+            .map(|t| {
+                let m = if rc {
+                    s.bests[t].score.max(s.bests[t + n_in].score)
+                } else {
+                    s.bests[t].score
+                };
+                Request {
+                    t: prep.lens[t],
+                    m,
+                    target: t,
+                    p: 1.0,
+                }
+            })
+            .collect();
+        query.p_values(&mut requests);
+        let mut p = vec![1.0; n_in];
+        for r in &requests {
+            p[r.target] = r.p;
+        }
+        let bests = &s.bests;
+        let hit = |t: usize, b: usize| {
+            let best = bests[b];
+            Hit {
+                p_value: p[t],
+                score: best.score,
+                offset: best.offset,
+                overlap: best.overlap,
+                strand: 0,
+            }
+        };
+        if rc {
+            (0..n_in)
+                .map(|t| merge_strands(hit(t, t), hit(t, t + n_in)))
+                .collect()
+        } else {
+            (0..n_in).map(|t| hit(t, t)).collect()
+        }
+    }
+}
+
+/// Composition keys of a query's prefixes: `keys[j]` counts the symbols of columns `0..j`.
+fn prefix_keys(cols: &[u32]) -> Vec<u64> {
+    let mut keys = Vec::with_capacity(cols.len() + 1);
+    keys.push(0u64);
+    for &c in cols {
+        keys.push(keys[keys.len() - 1] + unit(c as u8));
+    }
+    keys
 }

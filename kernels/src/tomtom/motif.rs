@@ -104,7 +104,9 @@ impl<T: MotifValue> Motif<T> {
     /// ```
     pub fn from_columns(columns: &[[T; 4]]) -> Self {
         let width = columns.len();
-        let values = (0..4).flat_map(|r| columns.iter().map(move |c| c[r])).collect();
+        let values = (0..4)
+            .flat_map(|r| columns.iter().map(move |c| c[r]))
+            .collect();
         Self { values, width }
     }
 
@@ -145,7 +147,12 @@ impl<T: MotifValue> Motif<T> {
     /// assert_eq!(m.column(1), [0, 0, 1, 0]);
     /// ```
     pub fn column(&self, c: usize) -> [T; 4] {
-        [self.get(0, c), self.get(1, c), self.get(2, c), self.get(3, c)]
+        [
+            self.get(0, c),
+            self.get(1, c),
+            self.get(2, c),
+            self.get(3, c),
+        ]
     }
 
     /// The reverse complement: both axes reversed (`T[::-1, ::-1]` in numpy).
@@ -157,6 +164,9 @@ impl<T: MotifValue> Motif<T> {
     pub fn reverse_complement(&self) -> Self {
         let mut values = self.values.clone();
         values.reverse();
-        Self { values, width: self.width }
+        Self {
+            values,
+            width: self.width,
+        }
     }
 }

@@ -74,6 +74,56 @@ impl Survival {
     }
 }
 
+/// The null memelite builds for a query (§7.5 path choice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NullPath {
+    /// Every span's support lies at or above `n`: memelite's survival is 1 everywhere.
+    AllOnes,
+    /// Dense cumulative sums (they ignore span mass below `c + m`).
+    Dense,
+    /// Packed cumulative sums.
+    Packed,
+}
+
+/// Chooses the path from the lowest and highest non-zero bin of each column's histogram.
+pub(crate) fn null_path(flo: &[usize], fhi: &[usize], p: &NullParams) -> NullPath {
+    let nq = flo.len();
+    let n = (nq * (p.n_bins + p.offset)) as i64;
+    let offset = p.offset as i64;
+    let (mut l_min, mut h_max, mut packed) = (n, 0i64, 0i64);
+    for i in 0..nq {
+        let (mut lo, mut hi) = (0i64, 0i64);
+        for j in i..nq {
+            lo += flo[j] as i64;
+            hi += fhi[j] as i64;
+            let c = offset * (nq - (j - i + 1)) as i64;
+            l_min = l_min.min(lo + c);
+            h_max = h_max.max(hi + c + 1);
+            packed += hi - lo + 1;
+        }
+    }
+    if h_max > n {
+        return if n.min(h_max) <= l_min {
+            NullPath::AllOnes
+        } else {
+            NullPath::Dense
+        };
+    }
+    if h_max <= l_min {
+        return NullPath::AllOnes;
+    }
+    let room = if n as usize <= p.n_len {
+        p.n_len
+    } else {
+        n as usize
+    } as i64;
+    if 2 * packed > (nq * nq) as i64 * n || h_max - l_min + 2 > room {
+        NullPath::Dense
+    } else {
+        NullPath::Packed
+    }
+}
+
 /// Builds the null of a query with `nq` columns from its histograms `f` (`nq` rows of
 /// `n_bins + 1`).
 pub(crate) fn null_survival(f: &[f64], nq: usize, p: &NullParams, s: &mut NullScratch) -> Survival {
@@ -110,19 +160,18 @@ pub(crate) fn null_survival(f: &[f64], nq: usize, p: &NullParams, s: &mut NullSc
             h_max = h_max.max(sp.hi);
         }
     }
-    let mut dense = h_max > n;
+    let dense = match null_path(&s.flo, &s.fhi, p) {
+        NullPath::AllOnes => {
+            return Survival {
+                lo: 0,
+                width: 0,
+                all_ones: true,
+            };
+        }
+        NullPath::Dense => true,
+        NullPath::Packed => false,
+    };
     let h_max = h_max.min(n);
-    if h_max <= l_min {
-        return Survival { lo: 0, width: 0, all_ones: true };
-    }
-    if !dense {
-        let packed: i64 = (0..nq).flat_map(|i| (i..nq).map(move |j| (i, j))).map(|(i, j)| {
-            let sp = &s.spans[i * nq + j];
-            sp.hi - sp.lo
-        }).sum();
-        let room = if n as usize <= p.n_len { p.n_len } else { n as usize } as i64;
-        dense = 2 * packed > (nq * nq) as i64 * n || h_max - l_min + 2 > room;
-    }
 
     // Span distributions: A_ii = f_i, A_ij = A_i,j-1 ⊛ f_j (ascending terms).
     // Every entry is written below; only growth needs initialising.
@@ -141,7 +190,12 @@ pub(crate) fn null_survival(f: &[f64], nq: usize, p: &NullParams, s: &mut NullSc
                 let prev = s.spans[i * nq + j - 1];
                 let plen = (prev.hi - prev.lo) as usize;
                 let (head, tail) = s.a.split_at_mut(sp.off);
-                convolve(&head[prev.off..prev.off + plen], fj, &mut tail[..len], &mut s.conv);
+                convolve(
+                    &head[prev.off..prev.off + plen],
+                    fj,
+                    &mut tail[..len],
+                    &mut s.conv,
+                );
             }
         }
     }
@@ -186,7 +240,13 @@ pub(crate) fn null_survival(f: &[f64], nq: usize, p: &NullParams, s: &mut NullSc
     s.tables.resize(n_tables * (width + 1), 0.0);
     s.cur.clear();
     s.cur.resize(width, 0.0);
-    let fold = Fold { l: l_min, spans: &s.spans, a: &s.a, k: &s.k, nq };
+    let fold = Fold {
+        l: l_min,
+        spans: &s.spans,
+        a: &s.a,
+        k: &s.k,
+        nq,
+    };
 
     if p.t_max >= nq {
         s.cur.fill(0.0);
@@ -226,7 +286,11 @@ pub(crate) fn null_survival(f: &[f64], nq: usize, p: &NullParams, s: &mut NullSc
         let table = &mut s.tables[s.table_of[t] * (width + 1)..][..width + 1];
         survival(&s.cur, sup, l_min, table);
     }
-    Survival { lo: l_min, width, all_ones: false }
+    Survival {
+        lo: l_min,
+        width,
+        all_ones: false,
+    }
 }
 
 /// `table[j]` = survival at total `L + j`: the pdf summed from the top down, each value clamped

@@ -30,10 +30,17 @@ pub(crate) struct Targets {
 
 impl Targets {
     /// Prepares `targets` (each of width ≥ 1, finite; checked by the caller).
-    pub fn new(targets: &[Motif<f64>], n_target_bins: Option<usize>, reverse_complement: bool) -> Self {
+    pub fn new(
+        targets: &[Motif<f64>],
+        n_target_bins: Option<usize>,
+        reverse_complement: bool,
+    ) -> Self {
         let n_in = targets.len();
         let mut lens: Vec<usize> = targets.iter().map(Motif::width).collect();
-        let mut cols: Vec<[f64; 4]> = targets.iter().flat_map(|t| (0..t.width()).map(|c| t.column(c))).collect();
+        let mut cols: Vec<[f64; 4]> = targets
+            .iter()
+            .flat_map(|t| (0..t.width()).map(|c| t.column(c)))
+            .collect();
         if reverse_complement {
             lens.extend_from_within(..);
             for t in targets {
@@ -41,10 +48,17 @@ impl Targets {
                 cols.extend((0..rc.width()).map(|c| rc.column(c)));
             }
         }
-        let norms_all: Vec<f64> = cols.iter().map(|&c| <f64 as super::MotifValue>::column_norm(c)).collect();
+        let norms_all: Vec<f64> = cols
+            .iter()
+            .map(|&c| <f64 as super::MotifValue>::column_norm(c))
+            .collect();
         let (map, reps, counts) = match n_target_bins {
             Some(h) => hash_columns(&cols, h),
-            None => ((0..cols.len() as u32).collect(), (0..cols.len()).collect(), vec![1; cols.len()]),
+            None => (
+                (0..cols.len() as u32).collect(),
+                (0..cols.len()).collect(),
+                vec![1; cols.len()],
+            ),
         };
         let rows = std::array::from_fn(|k| reps.iter().map(|&r| cols[r][k]).collect());
         let norms = reps.iter().map(|&r| norms_all[r]).collect();
@@ -55,7 +69,18 @@ impl Targets {
         for &t in &lens {
             needed[t] = true;
         }
-        Self { n_in, lens, map, rows, norms, counts, weights, half: total as f64 / 2.0, t_max, needed }
+        Self {
+            n_in,
+            lens,
+            map,
+            rows,
+            norms,
+            counts,
+            weights,
+            half: total as f64 / 2.0,
+            t_max,
+            needed,
+        }
     }
 
     /// Number of unique columns.
@@ -85,7 +110,11 @@ fn hash_columns(cols: &[[f64; 4]], h: usize) -> (Vec<u32>, Vec<usize>, Vec<u64>)
     // Exact integers (below 2^53 while h^4 is), so the summation order does not matter.
     let keys: Vec<f64> = cols
         .iter()
-        .map(|c| (0..4).map(|k| ((c[k] - lo[k]) / (hi[k] - lo[k]) * scale).round_ties_even() * pow[k]).sum())
+        .map(|c| {
+            (0..4)
+                .map(|k| ((c[k] - lo[k]) / (hi[k] - lo[k]) * scale).round_ties_even() * pow[k])
+                .sum()
+        })
         .collect();
     let mut order: Vec<usize> = (0..cols.len()).collect();
     // Stable: equal keys keep column order, so the first one is numpy.unique's representative.
@@ -111,7 +140,12 @@ mod tests {
     #[test]
     fn hashing_merges_close_columns_and_keeps_the_first() {
         // Rows 1-3 are constant, so only row 0 matters: 0.0 and 0.004 share bin 0 of 100.
-        let cols = [[0.5, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.004, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]];
+        let cols = [
+            [0.5, 0.0, 0.0, 0.0],
+            [0.0, 0.0, 0.0, 0.0],
+            [0.004, 0.0, 0.0, 0.0],
+            [1.0, 0.0, 0.0, 0.0],
+        ];
         let (map, reps, counts) = hash_columns(&cols, 100);
         assert_eq!(reps, [1, 0, 3]);
         assert_eq!(counts, [2, 1, 1]);
@@ -120,11 +154,23 @@ mod tests {
 
     #[test]
     fn reverse_complements_follow_the_targets() {
-        let t = Motif::from_columns(&[[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.5, 0.5]]);
+        let t = Motif::from_columns(&[
+            [1.0, 0.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0, 0.0],
+            [0.0, 0.0, 0.5, 0.5],
+        ]);
         let prep = Targets::new(&[t], None, true);
         assert_eq!(prep.lens, [3, 3]);
         // The reverse complement's first column is the reversed last column.
-        assert_eq!([prep.rows[0][3], prep.rows[1][3], prep.rows[2][3], prep.rows[3][3]], [0.5, 0.5, 0.0, 0.0]);
+        assert_eq!(
+            [
+                prep.rows[0][3],
+                prep.rows[1][3],
+                prep.rows[2][3],
+                prep.rows[3][3]
+            ],
+            [0.5, 0.5, 0.0, 0.0]
+        );
         assert_eq!(prep.weights, vec![1.0 / 6.0; 6]);
         assert_eq!(prep.needed, [false, false, false, true]);
     }

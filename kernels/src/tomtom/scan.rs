@@ -14,44 +14,151 @@ pub(crate) struct Best {
     pub overlap: i64,
 }
 
-/// Scans every target (reverse complements included) with the binned rows of the query's
-/// columns (`rows[i][u]` for unique target column `u`) and writes one [`Best`] per target.
+/// Where each target's columns sit in a query column's padded row: `pad` zeros, target 0,
+/// `pad` zeros, target 1, …, `pad` zeros, with `pad` at least the longest query minus one, so a
+/// query slid over a target reads zeros (no contribution) where it overhangs.
+#[derive(Debug)]
+pub(crate) struct Padding {
+    /// Index of each target's first column.
+    pub bases: Vec<usize>,
+    /// Length of a padded row.
+    pub len: usize,
+}
+
+impl Padding {
+    pub fn new(targets: &Targets, q_max: usize) -> Self {
+        let pad = q_max.saturating_sub(1);
+        let mut bases = Vec::with_capacity(targets.lens.len());
+        let mut at = pad;
+        for &nt in &targets.lens {
+            bases.push(at);
+            at += nt + pad;
+        }
+        Self { bases, len: at }
+    }
+}
+
+/// A query column's padded row: `x[map[c]] − offset` at every target column `c` (binned score
+/// minus the level of an unaligned column), zeros in the padding.
+pub(crate) fn padded_row(
+    x: &[u16],
+    offset: i64,
+    targets: &Targets,
+    padding: &Padding,
+    out: &mut [i32],
+) {
+    out.fill(0);
+    let mut start = 0;
+    for (&nt, &base) in targets.lens.iter().zip(&padding.bases) {
+        for (o, &u) in out[base..base + nt]
+            .iter_mut()
+            .zip(&targets.map[start..start + nt])
+        {
+            *o = i32::from(x[u as usize]) - offset as i32;
+        }
+        start += nt;
+    }
+}
+
+/// Scans every target (reverse complements included) with the padded rows of the query's
+/// columns and writes one [`Best`] per target.
 ///
-/// Totals: `t[p] = nq · offset + Σ_l (x[nq−1−l][c_{p−l}] − offset)`. Among the positions holding
+/// Totals: `t[p] = nq · offset + Σ_i row_i[base + p − (nq − 1) + i]`, i.e. the binned scores of
+/// the aligned columns plus `offset` per unaligned query column. Among the positions holding
 /// the maximum, in increasing `p`, the first is taken and a later one replaces the stored one
 /// exactly when the stored *offset* is below the later *overlap* (memelite's quirk). When the
 /// maximum is 0 (only possible with `offset == 0`) memelite compares with an uninitialised
 /// offset; here the first maximal position is taken, then the same rule applies.
-pub(crate) fn scan(rows: &[&[u16]], offset: i64, targets: &Targets, sums: &mut Vec<i32>, out: &mut Vec<Best>) {
+pub(crate) fn scan(
+    rows: &[&[i32]],
+    offset: i64,
+    targets: &Targets,
+    padding: &Padding,
+    sums: &mut Vec<i32>,
+    out: &mut Vec<Best>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, the only feature the function enables.
+            return unsafe { scan_avx2(rows, offset, targets, padding, sums, out) };
+        }
+    }
+    scan_impl(rows, offset, targets, padding, sums, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn scan_avx2(
+    rows: &[&[i32]],
+    offset: i64,
+    targets: &Targets,
+    padding: &Padding,
+    sums: &mut Vec<i32>,
+    out: &mut Vec<Best>,
+) {
+    scan_impl(rows, offset, targets, padding, sums, out);
+}
+
+#[inline(always)]
+fn scan_impl(
+    rows: &[&[i32]],
+    offset: i64,
+    targets: &Targets,
+    padding: &Padding,
+    sums: &mut Vec<i32>,
+    out: &mut Vec<Best>,
+) {
     let nq = rows.len();
     out.clear();
-    let mut start = 0;
-    let off = offset as i32;
-    for &nt in &targets.lens {
-        let map = &targets.map[start..start + nt];
-        start += nt;
-        let np = nt + nq - 1;
-        sums.clear();
-        sums.resize(np, nq as i32 * off);
+    // Every target at once: the padding keeps the targets' positions apart, so sums[g] is the
+    // total of padded position g minus nq · offset. Blocks of positions stay in registers while
+    // the query's rows stream past.
+    const B: usize = 64;
+    let n = padding.len + 1 - nq;
+    sums.resize(n, 0);
+    let mut g0 = 0;
+    while g0 + B <= n {
+        let mut acc = [0i32; B];
         for (i, row) in rows.iter().enumerate() {
-            let dst = &mut sums[nq - 1 - i..nq - 1 - i + nt];
-            for (d, &u) in dst.iter_mut().zip(map) {
-                *d += i32::from(row[u as usize]) - off;
+            let src: &[i32; B] = row[g0 + i..g0 + i + B].try_into().expect("B values");
+            for w in 0..B {
+                acc[w] += src[w];
             }
         }
-        let m = sums.iter().copied().max().unwrap_or(0);
-        let mut best: Option<Best> = None;
-        for (p, &v) in sums.iter().enumerate() {
-            if v != m {
-                continue;
-            }
-            let overlap = (p + 1).min(nq) as i64 - (p as i64 - nt as i64 + 1).max(0);
-            if best.is_some_and(|b| b.offset >= overlap) {
-                continue;
-            }
-            best = Some(Best { score: i64::from(m), offset: p as i64 - nq as i64 + 1, overlap });
+        sums[g0..g0 + B].copy_from_slice(&acc);
+        g0 += B;
+    }
+    let tail = n - g0;
+    let mut acc = [0i32; B];
+    for (i, row) in rows.iter().enumerate() {
+        for (a, &v) in acc.iter_mut().zip(&row[g0 + i..g0 + i + tail]) {
+            *a += v;
         }
-        out.push(best.expect("a target has at least one position"));
+    }
+    sums[g0..].copy_from_slice(&acc[..tail]);
+    let base_total = nq as i32 * offset as i32;
+    for (&nt, &base) in targets.lens.iter().zip(&padding.bases) {
+        let t = &sums[base + 1 - nq..base + nt];
+        let m = t.iter().copied().fold(i32::MIN, i32::max);
+        let first = t
+            .iter()
+            .position(|&v| v == m)
+            .expect("a target has at least one position");
+        let at = |p: usize| Best {
+            score: i64::from(m + base_total),
+            offset: p as i64 - nq as i64 + 1,
+            overlap: (p + 1).min(nq) as i64 - (p as i64 - nt as i64 + 1).max(0),
+        };
+        let mut best = at(first);
+        if t[first + 1..].contains(&m) {
+            for (p, &v) in t.iter().enumerate().skip(first + 1) {
+                if v == m && best.offset < at(p).overlap {
+                    best = at(p);
+                }
+            }
+        }
+        out.push(best);
     }
 }
 
@@ -71,7 +178,19 @@ pub(crate) struct Hit {
 pub(crate) fn merge_strands(fwd: Hit, rc: Hit) -> Hit {
     let p = fwd.p_value.min(rc.p_value);
     let p = p * (2.0 - p);
-    if fwd.score <= rc.score { Hit { p_value: p, strand: 1, ..rc } } else { Hit { p_value: p, strand: 0, ..fwd } }
+    if fwd.score <= rc.score {
+        Hit {
+            p_value: p,
+            strand: 1,
+            ..rc
+        }
+    } else {
+        Hit {
+            p_value: p,
+            strand: 0,
+            ..fwd
+        }
+    }
 }
 
 #[cfg(test)]
@@ -82,8 +201,20 @@ mod tests {
     #[test]
     fn merge_follows_memelite() {
         // memelite tests/test_tomtom.py, test_merge_rc_results.
-        let f = Hit { p_value: 0.1, score: 5, offset: 1, overlap: 3, strand: 0 };
-        let r = Hit { p_value: 0.2, score: 5, offset: -1, overlap: 2, strand: 0 };
+        let f = Hit {
+            p_value: 0.1,
+            score: 5,
+            offset: 1,
+            overlap: 3,
+            strand: 0,
+        };
+        let r = Hit {
+            p_value: 0.2,
+            score: 5,
+            offset: -1,
+            overlap: 2,
+            strand: 0,
+        };
         let m = merge_strands(f, r);
         assert_eq!((m.strand, m.offset, m.overlap), (1, -1, 2));
         assert!((m.p_value - 0.19).abs() < 1e-15);
@@ -97,9 +228,19 @@ mod tests {
         // every position totals 2 + 1 + 1 = 4; p = 0 is taken (offset −2), then p = 1 (overlap 1
         // > −2) and p = 2 (overlap 1 > −1) replace it.
         let t = Targets::new(&[Motif::from_columns(&[[1.0, 0.0, 0.0, 0.0]])], None, false);
-        let row = [2u16];
+        let padding = Padding::new(&t, 3);
+        let mut row = vec![0; padding.len];
+        padded_row(&[2u16], 1, &t, &padding, &mut row);
+        assert_eq!(row, [0, 0, 1, 0, 0]);
         let (mut sums, mut out) = (Vec::new(), Vec::new());
-        scan(&[&row, &row, &row], 1, &t, &mut sums, &mut out);
-        assert_eq!(out, [Best { score: 4, offset: 0, overlap: 1 }]);
+        scan(&[&row, &row, &row], 1, &t, &padding, &mut sums, &mut out);
+        assert_eq!(
+            out,
+            [Best {
+                score: 4,
+                offset: 0,
+                overlap: 1
+            }]
+        );
     }
 }
