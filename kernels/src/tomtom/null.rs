@@ -236,7 +236,8 @@ pub(crate) fn null_survival(f: &[f64], nq: usize, p: &NullParams, s: &mut NullSc
             n_tables += 1;
         }
     }
-    s.tables.clear();
+    // Every table entry is written by `survival`; only growth needs initialising.
+    s.tables.truncate(n_tables * (width + 1));
     s.tables.resize(n_tables * (width + 1), 0.0);
     s.cur.clear();
     s.cur.resize(width, 0.0);
@@ -248,43 +249,64 @@ pub(crate) fn null_survival(f: &[f64], nq: usize, p: &NullParams, s: &mut NullSc
         nq,
     };
 
+    // `cur` is all zero before each fold; a fold leaves only its support to clear.
+    let clear = |cur: &mut [f64], (lo, hi): (i64, i64)| {
+        let (a, b) = (
+            (lo - l_min).clamp(0, width as i64) as usize,
+            (hi - l_min).clamp(0, width as i64) as usize,
+        );
+        if a < b {
+            cur[a..b].fill(0.0);
+        }
+    };
     if p.t_max >= nq {
-        s.cur.fill(0.0);
         let mut sup = fold.copy(&mut s.cur, 0, 0);
         if nq > 1 {
-            sup = fold.step(&mut s.cur, sup, nq - 1, nq - 1);
+            sup = fold.step(&mut s.cur, sup, (nq - 1, nq - 1));
         }
         for t in 2..nq {
-            sup = fold.step(&mut s.cur, sup, 0, t - 1);
-            sup = fold.step(&mut s.cur, sup, nq - t, nq - 1);
+            sup = fold.step2(&mut s.cur, sup, (0, t - 1), (nq - t, nq - 1));
         }
-        for t in nq..=p.t_max {
+        let mut t = nq;
+        while t <= p.t_max {
             if t == 1 {
                 sup = fold.copy(&mut s.cur, 0, nq - 1);
+            } else if t < p.t_max && !p.needed[t] {
+                // Two placements at once when the first one's length needs no table.
+                sup = fold.step2(&mut s.cur, sup, (0, nq - 1), (0, nq - 1));
+                t += 1;
             } else {
-                sup = fold.step(&mut s.cur, sup, 0, nq - 1);
+                sup = fold.step(&mut s.cur, sup, (0, nq - 1));
             }
             if p.needed[t] {
                 let table = &mut s.tables[s.table_of[t] * (width + 1)..][..width + 1];
                 survival(&s.cur, sup, l_min, table);
             }
+            t += 1;
         }
+        clear(&mut s.cur, sup);
     }
     for t in 1..nq.min(p.t_max + 1) {
         if !p.needed[t] {
             continue;
         }
-        s.cur.fill(0.0);
-        let mut sup = fold.copy(&mut s.cur, 0, t - 1);
-        for j in 1..=nq - t {
-            sup = fold.step(&mut s.cur, sup, j, j + t - 1);
-        }
+        // The windows of length t, then the overhangs, two steps at a time.
+        let mut order: Vec<(usize, usize)> = (1..=nq - t).map(|j| (j, j + t - 1)).collect();
         for j in 0..t - 1 {
-            sup = fold.step(&mut s.cur, sup, 0, j);
-            sup = fold.step(&mut s.cur, sup, nq - 1 - j, nq - 1);
+            order.push((0, j));
+            order.push((nq - 1 - j, nq - 1));
+        }
+        let mut sup = fold.copy(&mut s.cur, 0, t - 1);
+        for pair in order.chunks(2) {
+            sup = match *pair {
+                [a, b] => fold.step2(&mut s.cur, sup, a, b),
+                [a] => fold.step(&mut s.cur, sup, a),
+                _ => sup,
+            };
         }
         let table = &mut s.tables[s.table_of[t] * (width + 1)..][..width + 1];
         survival(&s.cur, sup, l_min, table);
+        clear(&mut s.cur, sup);
     }
     Survival {
         lo: l_min,
@@ -321,44 +343,168 @@ impl Fold<'_> {
         let sp = &self.spans[i * self.nq + j];
         let (lo, hi) = (sp.lo, sp.hi_c.max(sp.lo));
         let n = (hi - lo) as usize;
-        let d = (lo - self.l) as usize;
-        cur[d..d + n].copy_from_slice(&self.a[sp.off..sp.off + n]);
+        if n > 0 {
+            let d = (lo - self.l) as usize;
+            cur[d..d + n].copy_from_slice(&self.a[sp.off..sp.off + n]);
+        }
         (lo, hi)
     }
 
     /// `cur = PM(cur, A_ij)` in place (§7.6): `z = (x·K + y·s) − x·y` with `s` the running sum of
     /// `x`; returns the support of the result.
-    fn step(&self, cur: &mut [f64], (x_lo, x_hi): (i64, i64), i: usize, j: usize) -> (i64, i64) {
-        let sp = &self.spans[i * self.nq + j];
-        let (y_lo, y_hi) = (sp.lo, sp.hi_c.max(sp.lo));
-        let z_lo = x_lo.max(y_lo);
-        let z_hi = x_hi.max(y_hi);
-        let m = x_hi.min(y_hi);
-        let l = self.l;
+    fn step(&self, cur: &mut [f64], sup: (i64, i64), span: (usize, usize)) -> (i64, i64) {
+        let y = self.operand(span);
+        let hi = sup.1.max(y.hi).min(self.l + cur.len() as i64);
         let mut s = 0.0f64;
-        for t in x_lo..z_lo.min(x_hi) {
-            let c = &mut cur[(t - l) as usize];
-            s += *c;
-            *c = 0.0;
-        }
-        let y = &self.a[sp.off..];
-        let k = &self.k[sp.off..];
-        for t in z_lo..m {
-            let x = cur[(t - l) as usize];
-            let yv = y[(t - y_lo) as usize];
-            s += x;
-            cur[(t - l) as usize] = x * k[(t - y_lo) as usize] + yv * s - x * yv;
-        }
-        if x_hi > y_hi {
-            for t in y_hi.max(z_lo)..x_hi {
-                let kv = if t < sp.x { sp.total } else { 1.0 };
-                cur[(t - l) as usize] *= kv;
+        self.pieces(sup.0, hi, &[y], |t0, t1, modes| {
+            let c = &mut cur[(t0 - self.l) as usize..(t1 - self.l) as usize];
+            match modes[0] {
+                Mode::In(yv, kv) => {
+                    for ((x, &yv), &kv) in c.iter_mut().zip(yv).zip(kv) {
+                        s += *x;
+                        *x = *x * kv + yv * s - *x * yv;
+                    }
+                }
+                Mode::Const(kv) => {
+                    for x in c.iter_mut() {
+                        s += *x;
+                        *x = *x * kv + 0.0 * s - *x * 0.0;
+                    }
+                }
             }
-        } else {
-            for t in x_hi.max(z_lo)..y_hi {
-                cur[(t - l) as usize] = y[(t - y_lo) as usize] * s;
-            }
-        }
-        (z_lo, z_hi)
+        });
+        (sup.0.max(y.lo), hi)
     }
+
+    /// Two consecutive [`Self::step`]s in one pass: each keeps its own running sum, added in the
+    /// same order, so the result has the same bits; the two dependency chains overlap.
+    fn step2(
+        &self,
+        cur: &mut [f64],
+        sup: (i64, i64),
+        a: (usize, usize),
+        b: (usize, usize),
+    ) -> (i64, i64) {
+        let (y0, y1) = (self.operand(a), self.operand(b));
+        let hi = sup.1.max(y0.hi).max(y1.hi).min(self.l + cur.len() as i64);
+        let (mut s0, mut s1) = (0.0f64, 0.0f64);
+        self.pieces(sup.0, hi, &[y0, y1], |t0, t1, modes| {
+            let c = &mut cur[(t0 - self.l) as usize..(t1 - self.l) as usize];
+            match (modes[0], modes[1]) {
+                (Mode::In(y0, k0), Mode::In(y1, k1)) => {
+                    for (i, x) in c.iter_mut().enumerate() {
+                        let v = *x;
+                        s0 += v;
+                        let z = v * k0[i] + y0[i] * s0 - v * y0[i];
+                        s1 += z;
+                        *x = z * k1[i] + y1[i] * s1 - z * y1[i];
+                    }
+                }
+                (Mode::In(y0, k0), Mode::Const(k1)) => {
+                    for (i, x) in c.iter_mut().enumerate() {
+                        let v = *x;
+                        s0 += v;
+                        let z = v * k0[i] + y0[i] * s0 - v * y0[i];
+                        s1 += z;
+                        *x = z * k1 + 0.0 * s1 - z * 0.0;
+                    }
+                }
+                (Mode::Const(k0), Mode::In(y1, k1)) => {
+                    for (i, x) in c.iter_mut().enumerate() {
+                        let v = *x;
+                        s0 += v;
+                        let z = v * k0 + 0.0 * s0 - v * 0.0;
+                        s1 += z;
+                        *x = z * k1[i] + y1[i] * s1 - z * y1[i];
+                    }
+                }
+                (Mode::Const(k0), Mode::Const(k1)) => {
+                    for x in c.iter_mut() {
+                        let v = *x;
+                        s0 += v;
+                        let z = v * k0 + 0.0 * s0 - v * 0.0;
+                        s1 += z;
+                        *x = z * k1 + 0.0 * s1 - z * 0.0;
+                    }
+                }
+            }
+        });
+        (sup.0.max(y0.lo).max(y1.lo), hi)
+    }
+
+    /// Span `(i, j)` as a step operand: its window (clipped to `H`) and cumulative-sum constants.
+    fn operand(&self, (i, j): (usize, usize)) -> Operand<'_> {
+        let sp = &self.spans[i * self.nq + j];
+        let hi = sp.hi_c.max(sp.lo);
+        let n = (hi - sp.lo) as usize;
+        Operand {
+            lo: sp.lo,
+            hi,
+            x: sp.x,
+            total: sp.total,
+            y: &self.a[sp.off..sp.off + n],
+            k: &self.k[sp.off..sp.off + n],
+        }
+    }
+
+    /// Splits `[lo, hi)` where any operand's window or `1.0` threshold starts or ends and calls
+    /// `visit(t0, t1, modes)` for each piece, with each operand's values over it.
+    fn pieces<'o>(
+        &self,
+        lo: i64,
+        hi: i64,
+        ops: &[Operand<'o>],
+        mut visit: impl FnMut(i64, i64, &[Mode<'o>]),
+    ) {
+        let mut cuts: Vec<i64> = vec![lo, hi];
+        for o in ops {
+            cuts.extend([o.lo, o.hi, o.x].into_iter().filter(|&c| c > lo && c < hi));
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut modes: Vec<Mode<'o>> = Vec::with_capacity(ops.len());
+        for w in cuts.windows(2) {
+            let (t0, t1) = (w[0], w[1]);
+            modes.clear();
+            modes.extend(ops.iter().map(|o| o.mode(t0, t1)));
+            visit(t0, t1, &modes);
+        }
+    }
+}
+
+/// A step's second operand: a span's pdf `y` and cumulative sum `k` over its window `[lo, hi)`;
+/// below it both are 0, above it `y` is 0 and the cumulative sum is `total` below `x`, else 1.
+#[derive(Clone, Copy)]
+struct Operand<'a> {
+    lo: i64,
+    hi: i64,
+    x: i64,
+    total: f64,
+    y: &'a [f64],
+    k: &'a [f64],
+}
+
+impl<'a> Operand<'a> {
+    /// The operand over a piece `[t0, t1)` that lies wholly inside or outside the window.
+    fn mode(&self, t0: i64, t1: i64) -> Mode<'a> {
+        if t0 >= self.lo && t1 <= self.hi {
+            let (a, b) = ((t0 - self.lo) as usize, (t1 - self.lo) as usize);
+            Mode::In(&self.y[a..b], &self.k[a..b])
+        } else if t1 <= self.lo {
+            Mode::Const(0.0)
+        } else if t0 >= self.x {
+            Mode::Const(1.0)
+        } else {
+            Mode::Const(self.total)
+        }
+    }
+}
+
+/// An operand's values over one piece.
+#[derive(Clone, Copy)]
+enum Mode<'a> {
+    /// Inside the window: `y` and the cumulative sum, elementwise.
+    In(&'a [f64], &'a [f64]),
+    /// Outside: `y = 0`, constant cumulative sum.
+    Const(f64),
 }
