@@ -13,6 +13,11 @@
 //! every column, so the per-query work is the null and the alignment scan. The results are the
 //! same bits either way.
 //!
+//! With [`TomtomOptions::exact`] off, calls whose queries hold at most 8 distinct columns
+//! (one-hot seqlets) replace the per-query null by span tails shared across queries
+//! (`tails.rs`): the same scores, offsets, overlaps, strands and nearest targets, p-values equal
+//! up to rounding (relative differences below 1e-12), several times faster than memelite.
+//!
 //! ```
 //! use motiflift_kernels::tomtom::{Motif, TomtomOptions, tomtom};
 //! let onehot = |s: &str| Motif::from_columns(&s.bytes().map(|b| match b {
@@ -46,7 +51,7 @@ pub use motif::{Motif, MotifValue};
 use null::{NullParams, NullPath, NullScratch, null_path, null_survival};
 use prepare::Targets;
 use scan::{Best, Hit, Padding, merge_strands, padded_row, scan};
-use tails::{Compositions, Request, TailQuery, for_each_span, unit};
+use tails::{Compositions, KeySet, Request, TailQuery, for_each_span, unit};
 
 /// Parameters of [`tomtom`], with memelite's defaults.
 ///
@@ -652,19 +657,19 @@ impl FastPlan {
         let comps = members
             .into_iter()
             .map(|(class, qs)| {
-                let mut keys: Vec<u64> = qs
+                let keys: KeySet = qs
                     .par_iter()
-                    .flat_map_iter(|&q| {
+                    .fold(KeySet::default, |mut keys, &q| {
                         let prefix = prefix_keys(&query_cols[q]);
-                        let mut keys = Vec::new();
                         for_each_span(prefix.len() - 1, prep.t_max, &prep.needed, |i, j| {
-                            keys.push(prefix[j + 1] - prefix[i])
+                            keys.insert(prefix[j + 1] - prefix[i]);
                         });
                         keys
                     })
-                    .collect();
-                keys.par_sort_unstable();
-                keys.dedup();
+                    .reduce(KeySet::default, |mut a, b| {
+                        a.extend(b);
+                        a
+                    });
                 let rows: Vec<&[f64]> = (0..call.columns.len() as u32)
                     .map(|c| row(c, class).unwrap_or(&[]))
                     .collect();

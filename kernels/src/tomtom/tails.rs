@@ -42,7 +42,7 @@ impl Hasher for KeyHasher {
 }
 
 /// Hash maps and sets keyed by composition keys.
-pub(crate) type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
+type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
 pub(crate) type KeySet = HashSet<u64, BuildHasherDefault<KeyHasher>>;
 
 /// Bits per symbol count in a composition key.
