@@ -46,7 +46,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::{Error, Result};
-use columns::{Column, ColumnStats, bin_row, column_stats, distance_row};
+use columns::{Column, ColumnStats, StatsScratch, bin_row, column_stats, distance_row};
 pub use motif::{Motif, MotifValue};
 use null::{NullParams, NullPath, NullScratch, null_path, null_survival};
 use prepare::Targets;
@@ -170,7 +170,7 @@ pub fn tomtom<Q: MotifValue>(
     let stats: Vec<ColumnStats> = columns
         .par_iter()
         .map_init(
-            || (vec![0.0; n_unique], Vec::new()),
+            || (vec![0.0; n_unique], StatsScratch::default()),
             |(g, bins), col| {
                 distance_row(col, &prep, g);
                 column_stats(g, &prep, options.n_median_bins, bins)
