@@ -556,3 +556,65 @@ impl<B: Backend> GraphBuilder<B> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::{BinaryOp, ReduceOp};
+    use burn::backend::Flex;
+    use motiflift_kernels::deeplift::Activation;
+
+    fn sum_all(g: &mut GraphBuilder<Flex>, x: ValueId) -> ValueId {
+        g.push("sum", Op::Reduce { op: ReduceOp::Sum, axes: vec![1, 2], keepdims: false }, &[x])
+    }
+
+    #[test]
+    fn a_value_read_twice_by_one_node_is_not_consumed_early() {
+        let device = Default::default();
+        let mut g = GraphBuilder::<Flex>::new(&device);
+        let x = g.input();
+        let sq = g.push("square", Op::Binary(BinaryOp::Mul), &[x, x]);
+        let y = sum_all(&mut g, sq);
+        g.output("y", y);
+        let graph = g.build().unwrap();
+        let x = Tensor::<Flex, 3>::from_floats([[[1.0, 2.0], [3.0, 0.0]]], &device);
+        assert_eq!(graph.predict(x).unwrap().into_scalar(), 14.0);
+    }
+
+    #[test]
+    fn nodes_no_output_needs_are_dropped() {
+        let mut g = GraphBuilder::<Flex>::new(&Default::default());
+        let x = g.input();
+        let unused = g.push("unused", Op::Activation(Activation::Exp), &[x]);
+        let y = sum_all(&mut g, x);
+        g.output("y", y);
+        let graph = g.build().unwrap();
+        assert_eq!(graph.nodes().len(), 1);
+        assert!(unused > 0);
+    }
+
+    #[test]
+    fn nonlinear_ops_on_constants_need_no_rule() {
+        // log(c · c) of a constant is not on a path from the input.
+        let device = Default::default();
+        let mut g = GraphBuilder::<Flex>::new(&device);
+        let c = g.constant(DynTensor::from_tensor(Tensor::<Flex, 3>::ones([1, 1, 1], &device)));
+        let cc = g.push("cc", Op::Binary(BinaryOp::Mul), &[c, c]);
+        let shift = g.push("log", Op::Activation(Activation::Log), &[cc]);
+        let y = g.push("add", Op::Binary(BinaryOp::Add), &[g.input(), shift]);
+        let y = sum_all(&mut g, y);
+        g.output("y", y);
+        g.build().unwrap().check_attributable().unwrap();
+    }
+
+    #[test]
+    fn outputs_are_brought_to_batch_columns() {
+        let device = Default::default();
+        let y = DynTensor::<Flex>::from_f32(vec![1.0, 2.0], &[2, 1, 1], &device);
+        assert_eq!(to_batch_columns(y).unwrap().dims(), [2, 1]);
+        let y = DynTensor::<Flex>::from_f32(vec![1.0, 2.0], &[2], &device);
+        assert_eq!(to_batch_columns(y).unwrap().dims(), [2, 1]);
+        let y = DynTensor::<Flex>::from_f32(vec![0.0; 12], &[2, 3, 2], &device);
+        assert!(to_batch_columns(y).is_err());
+    }
+}

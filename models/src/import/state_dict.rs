@@ -94,8 +94,8 @@ impl StateDict {
     /// ```
     pub fn require(&self, key: &str, rank: usize, arch: &str) -> Result<&TensorData> {
         let data = self.tensors.get(key).ok_or_else(|| self.missing(key, arch))?;
-        if data.shape.len() != rank {
-            return Err(self.wrong_shape(key, format!("{rank} axes"), data.shape.to_vec()));
+        if data.shape.len() != rank || data.shape.contains(&0) {
+            return Err(self.wrong_shape(key, format!("{rank} non-empty axes"), data.shape.to_vec()));
         }
         Ok(data)
     }

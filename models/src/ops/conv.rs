@@ -151,6 +151,15 @@ impl<B: Backend> Conv1d<B> {
 
     pub(crate) fn forward(&self, x: DynTensor<B>) -> OpResult<DynTensor<B>> {
         let dims = x.dims();
+        if self.groups == 0 || self.stride == 0 || self.dilation == 0 || self.out_channels() % self.groups != 0 {
+            return Err(format!(
+                "invalid convolution: {} output channels, {} groups, stride {}, dilation {}",
+                self.out_channels(),
+                self.groups,
+                self.stride,
+                self.dilation
+            ));
+        }
         if dims.len() != 3 || dims[1] != self.in_channels() {
             return Err(format!(
                 "expected input (batch, {}, length), got {dims:?}",
@@ -211,6 +220,12 @@ impl<B: Backend> ConvTranspose1d<B> {
     pub(crate) fn forward(&self, x: DynTensor<B>) -> OpResult<DynTensor<B>> {
         let dims = x.dims();
         let in_channels = self.weight.dims()[0];
+        if self.groups == 0 || self.stride == 0 || self.dilation == 0 || in_channels % self.groups != 0 {
+            return Err(format!(
+                "invalid transposed convolution: {in_channels} input channels, {} groups, stride {}, dilation {}",
+                self.groups, self.stride, self.dilation
+            ));
+        }
         if dims.len() != 3 || dims[1] != in_channels {
             return Err(format!("expected input (batch, {in_channels}, length), got {dims:?}"));
         }

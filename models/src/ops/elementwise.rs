@@ -134,3 +134,40 @@ pub(crate) fn scalar<B: Backend>(op: BinaryOp, x: DynTensor<B>, c: f64, scalar_f
 pub(crate) fn neg<B: Backend>(x: DynTensor<B>) -> DynTensor<B> {
     DynTensor(B::float_neg(x.0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::backend::Flex;
+
+    #[test]
+    fn numpy_broadcasting() {
+        assert_eq!(broadcast_dims(&[2, 1, 4], &[3, 1]).unwrap(), vec![2, 3, 4]);
+        assert_eq!(broadcast_dims(&[1], &[5, 6]).unwrap(), vec![5, 6]);
+        assert!(broadcast_dims(&[2, 3], &[4, 3]).is_err());
+    }
+
+    #[test]
+    fn float_and_integer_operands() {
+        let device = Default::default();
+        let x = Value::<Flex>::Float(DynTensor::from_f32(vec![1.0, 2.0, 3.0, 4.0], &[2, 2], &device));
+        let row = Value::Float(DynTensor::from_f32(vec![10.0, 20.0], &[2], &device));
+        let Value::Float(y) = binary(BinaryOp::Sub, &[x.clone(), row], &device).unwrap() else { unreachable!() };
+        assert_eq!(y.0.into_data().to_vec::<f32>().unwrap(), vec![-9.0, -18.0, -7.0, -16.0]);
+        let two = Value::Ints(Ints::scalar(2));
+        let Value::Float(y) = binary(BinaryOp::Mul, &[x, two.clone()], &device).unwrap() else { unreachable!() };
+        assert_eq!(y.0.into_data().to_vec::<f32>().unwrap(), vec![2.0, 4.0, 6.0, 8.0]);
+        let len = Value::Ints(Ints::vector(vec![2114]));
+        let Value::Ints(d) = binary::<Flex>(BinaryOp::Div, &[len, two], &device).unwrap() else { unreachable!() };
+        assert_eq!(d.values, vec![1057]);
+    }
+
+    #[test]
+    fn scalar_on_either_side() {
+        let x = || DynTensor::<Flex>::from_f32(vec![1.0, 4.0], &[2], &Default::default());
+        let v = |t: DynTensor<Flex>| t.0.into_data().to_vec::<f32>().unwrap();
+        assert_eq!(v(scalar(BinaryOp::Sub, x(), 1.0, true)), vec![0.0, -3.0]);
+        assert_eq!(v(scalar(BinaryOp::Div, x(), 8.0, true)), vec![8.0, 2.0]);
+        assert_eq!(v(scalar(BinaryOp::Div, x(), 2.0, false)), vec![0.5, 2.0]);
+    }
+}

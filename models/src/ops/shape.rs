@@ -328,3 +328,80 @@ pub(crate) fn gather<B: Backend>(
 pub(crate) fn ints_to_float<B: Backend>(x: Value<B>, device: &B::Device) -> Value<B> {
     Value::Float(to_float(&x, device))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::backend::Flex;
+
+    fn ints(v: &[i64]) -> Value<Flex> {
+        Value::Ints(Ints::vector(v.to_vec()))
+    }
+
+    fn float(dims: &[usize]) -> Value<Flex> {
+        let n = dims.iter().product();
+        Value::Float(DynTensor::from_f32((0..n).map(|i| i as f32).collect(), dims, &Default::default()))
+    }
+
+    fn floats(v: Value<Flex>) -> (Vec<usize>, Vec<f32>) {
+        match v {
+            Value::Float(t) => (t.dims(), t.0.clone().into_data().to_vec::<f32>().unwrap_or_default()),
+            Value::Ints(i) => panic!("expected floats, got {i:?}"),
+        }
+    }
+
+    #[test]
+    fn slice_clamps_and_counts_negative_indices_from_the_end() {
+        // x[:, :, 2:-1] of a length-6 axis, then an end far past the axis.
+        let (dims, v) = floats(slice(float(&[1, 1, 6]), &[2], &[-1], Some(&[2]), None).unwrap());
+        assert_eq!((dims, v), (vec![1, 1, 3], vec![2.0, 3.0, 4.0]));
+        let (_, v) = floats(slice(float(&[1, 1, 6]), &[-2], &[i64::MAX], Some(&[-1]), Some(&[1])).unwrap());
+        assert_eq!(v, vec![4.0, 5.0]);
+        let (_, v) = floats(slice(float(&[1, 1, 6]), &[0], &[6], Some(&[2]), Some(&[4])).unwrap());
+        assert_eq!(v, vec![0.0, 4.0]);
+        assert!(slice(float(&[1, 1, 6]), &[4], &[2], Some(&[2]), None).is_err());
+        assert!(slice(float(&[1, 1, 6]), &[0], &[6], Some(&[2]), Some(&[-1])).is_err());
+    }
+
+    #[test]
+    fn shape_arithmetic_on_integers() {
+        // Shape → Gather(2) → Slice → Concat, as exported with a dynamic batch axis.
+        let shape = ints(&[64, 4, 2114]);
+        let len = gather::<Flex>(shape.clone(), 0, &[2], true, &Default::default()).unwrap();
+        assert!(matches!(&len, Value::Ints(i) if i.values == vec![2114] && i.dims.is_empty()));
+        let len = unsqueeze(len, &[0]).unwrap();
+        assert!(matches!(&len, Value::Ints(i) if i.dims == vec![1]));
+        let tail = slice(shape, &[1], &[i64::MAX], None, None).unwrap();
+        let joined = concat::<Flex>(vec![len, tail], 0).unwrap();
+        assert!(matches!(joined, Value::Ints(i) if i.values == vec![2114, 4, 2114]));
+    }
+
+    #[test]
+    fn reshape_copies_zeros_and_infers_minus_one() {
+        let (dims, _) = floats(reshape(float(&[2, 3, 4]), &[0, -1], false).unwrap());
+        assert_eq!(dims, vec![2, 12]);
+        assert!(reshape(float(&[2, 3, 4]), &[5, -1], false).is_err());
+        assert!(reshape(float(&[2, 3, 4]), &[-1, -1], false).is_err());
+        let (dims, _) = floats(flatten(float(&[2, 3, 4]), 1).unwrap());
+        assert_eq!(dims, vec![2, 12]);
+        let (dims, _) = floats(squeeze(float(&[2, 1, 4, 1]), None).unwrap());
+        assert_eq!(dims, vec![2, 4]);
+        assert!(squeeze(float(&[2, 3]), Some(&[1])).is_err());
+    }
+
+    #[test]
+    fn pad_expand_split_and_transpose() {
+        let (dims, v) = floats(Value::Float(pad(DynTensor::from_f32(vec![1.0, 2.0], &[1, 2], &Default::default()), &[(0, 0), (1, 2)], 9.0).unwrap()));
+        assert_eq!((dims, v), (vec![1, 5], vec![9.0, 1.0, 2.0, 9.0, 9.0]));
+        let (dims, v) = floats(expand::<Flex>(float(&[1, 2]), &[3, 1, 2], &Default::default()).unwrap());
+        assert_eq!((dims, v), (vec![3, 1, 2], vec![0.0, 1.0, 0.0, 1.0, 0.0, 1.0]));
+        assert!(expand::<Flex>(float(&[3]), &[2], &Default::default()).is_err());
+        let Value::Float(t) = float(&[1, 5]) else { unreachable!() };
+        let parts = split(t.clone(), 1, &[2, 3]).unwrap();
+        assert_eq!(floats(parts[1].clone()).1, vec![2.0, 3.0, 4.0]);
+        assert!(split(t.clone(), 1, &[2, 2]).is_err());
+        let tr = transpose(t.clone(), &[1, 0]).unwrap();
+        assert_eq!(tr.dims(), vec![5, 1]);
+        assert!(transpose(t, &[0, 0]).is_err());
+    }
+}
