@@ -48,7 +48,9 @@ fn bench_bpnet(c: &mut Criterion) {
     assert_eq!(x.dims()[0], BATCH);
 
     let mut group = c.benchmark_group("bpnet_fixture_batch64");
-    group.sample_size(20).measurement_time(Duration::from_secs(10));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(10));
     group.bench_function("forward_counts", |b| {
         b.iter(|| black_box(counts.predict(x.clone()).expect("forward").into_data()))
     });

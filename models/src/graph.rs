@@ -96,7 +96,9 @@ impl<B: Backend> Graph<B> {
                 ),
             });
         }
-        let y = outs.pop().ok_or_else(|| Error::Output { reason: "no output".into() })?;
+        let y = outs.pop().ok_or_else(|| Error::Output {
+            reason: "no output".into(),
+        })?;
         to_batch_columns(y)
     }
 
@@ -131,7 +133,11 @@ impl<B: Backend> Graph<B> {
     /// let outs = g.build().unwrap().forward_outputs(Tensor::<Flex, 3>::ones([1, 4, 5], &device), &Plain).unwrap();
     /// assert_eq!(outs[0].dims(), vec![1, 4, 5]);
     /// ```
-    pub fn forward_outputs<N: Nonlinear<B>>(&self, x: Tensor<B, 3>, rules: &N) -> Result<Vec<DynTensor<B>>> {
+    pub fn forward_outputs<N: Nonlinear<B>>(
+        &self,
+        x: Tensor<B, 3>,
+        rules: &N,
+    ) -> Result<Vec<DynTensor<B>>> {
         self.check_input(&x.dims())?;
         let mut slots: Vec<Option<Value<B>>> = vec![None; self.n_values];
         slots[INPUT] = Some(Value::Float(DynTensor::from_tensor(x)));
@@ -147,7 +153,9 @@ impl<B: Backend> Graph<B> {
                 } else {
                     slots[v].clone()
                 };
-                inputs.push(value.ok_or_else(|| self.eval_error(node, format!("value {v} was never computed")))?);
+                inputs.push(value.ok_or_else(|| {
+                    self.eval_error(node, format!("value {v} was never computed"))
+                })?);
             }
             let outs = node
                 .op
@@ -156,7 +164,11 @@ impl<B: Backend> Graph<B> {
             if outs.len() != node.outputs.len() {
                 return Err(self.eval_error(
                     node,
-                    format!("produced {} outputs, expected {}", outs.len(), node.outputs.len()),
+                    format!(
+                        "produced {} outputs, expected {}",
+                        outs.len(),
+                        node.outputs.len()
+                    ),
                 ));
             }
             for (&id, v) in node.outputs.iter().zip(outs) {
@@ -168,9 +180,14 @@ impl<B: Backend> Graph<B> {
             .map(|(name, id)| match slots[*id].clone() {
                 Some(Value::Float(t)) => Ok(t),
                 Some(Value::Ints(i)) => Err(Error::Output {
-                    reason: format!("output `{name}` is an integer tensor {:?}, not a prediction", i.values),
+                    reason: format!(
+                        "output `{name}` is an integer tensor {:?}, not a prediction",
+                        i.values
+                    ),
                 }),
-                None => Err(Error::Output { reason: format!("output `{name}` was never computed") }),
+                None => Err(Error::Output {
+                    reason: format!("output `{name}` was never computed"),
+                }),
             })
             .collect()
     }
@@ -282,15 +299,26 @@ impl<B: Backend> Graph<B> {
         let ok_c = self.input_channels.is_none_or(|c| c == dims[1]);
         let ok_l = self.input_length.is_none_or(|l| l == dims[2]);
         if dims[0] == 0 || !ok_c || !ok_l {
-            let c = self.input_channels.map_or("channels".to_string(), |c| c.to_string());
-            let l = self.input_length.map_or("length".to_string(), |l| l.to_string());
-            return Err(Error::InputShape { expected: format!("(batch ≥ 1, {c}, {l})"), found: dims.to_vec() });
+            let c = self
+                .input_channels
+                .map_or("channels".to_string(), |c| c.to_string());
+            let l = self
+                .input_length
+                .map_or("length".to_string(), |l| l.to_string());
+            return Err(Error::InputShape {
+                expected: format!("(batch ≥ 1, {c}, {l})"),
+                found: dims.to_vec(),
+            });
         }
         Ok(())
     }
 
     fn eval_error(&self, node: &Node<B>, reason: String) -> Error {
-        Error::Eval { node: node.name.clone(), op: node.op.name().to_string(), reason }
+        Error::Eval {
+            node: node.name.clone(),
+            op: node.op.name().to_string(),
+            reason,
+        }
     }
 }
 
@@ -461,7 +489,12 @@ impl<B: Backend> GraphBuilder<B> {
         n_outputs: usize,
     ) -> Vec<ValueId> {
         let outputs: Vec<ValueId> = (0..n_outputs.max(1)).map(|_| self.fresh()).collect();
-        self.nodes.push(Node { name: name.into(), op, inputs: inputs.to_vec(), outputs: outputs.clone() });
+        self.nodes.push(Node {
+            name: name.into(),
+            op,
+            inputs: inputs.to_vec(),
+            outputs: outputs.clone(),
+        });
         outputs
     }
 
@@ -486,7 +519,9 @@ impl<B: Backend> GraphBuilder<B> {
     /// ```
     pub fn build(mut self) -> Result<Graph<B>> {
         if self.outputs.is_empty() {
-            return Err(Error::Output { reason: "the graph has no output".into() });
+            return Err(Error::Output {
+                reason: "the graph has no output".into(),
+            });
         }
         // Drop nodes no output depends on (e.g. BPNet's profile head under the count wrapper).
         let mut live = vec![false; self.n_values];
@@ -497,7 +532,11 @@ impl<B: Backend> GraphBuilder<B> {
         }
         let mut keep = vec![false; self.nodes.len()];
         for (k, node) in self.nodes.iter().enumerate().rev() {
-            if node.outputs.iter().any(|&v| live.get(v).copied().unwrap_or(false)) {
+            if node
+                .outputs
+                .iter()
+                .any(|&v| live.get(v).copied().unwrap_or(false))
+            {
                 keep[k] = true;
                 for &v in &node.inputs {
                     if let Some(l) = live.get_mut(v) {
@@ -529,7 +568,8 @@ impl<B: Backend> GraphBuilder<B> {
                 }
                 last_use[v] = k;
             }
-            let dep = node.inputs.iter().any(|&v| dependent[v]) && !matches!(node.op, Op::Shape { .. });
+            let dep =
+                node.inputs.iter().any(|&v| dependent[v]) && !matches!(node.op, Op::Shape { .. });
             node_dependent.push(dep);
             for &v in &node.outputs {
                 defined[v] = true;
@@ -538,7 +578,9 @@ impl<B: Backend> GraphBuilder<B> {
         }
         for (name, v) in &self.outputs {
             if *v >= self.n_values || !defined[*v] {
-                return Err(Error::Output { reason: format!("output `{name}` is never computed") });
+                return Err(Error::Output {
+                    reason: format!("output `{name}` is never computed"),
+                });
             }
             last_use[*v] = usize::MAX;
         }
@@ -565,7 +607,15 @@ mod tests {
     use motiflift_kernels::deeplift::Activation;
 
     fn sum_all(g: &mut GraphBuilder<Flex>, x: ValueId) -> ValueId {
-        g.push("sum", Op::Reduce { op: ReduceOp::Sum, axes: vec![1, 2], keepdims: false }, &[x])
+        g.push(
+            "sum",
+            Op::Reduce {
+                op: ReduceOp::Sum,
+                axes: vec![1, 2],
+                keepdims: false,
+            },
+            &[x],
+        )
     }
 
     #[test]
@@ -598,7 +648,10 @@ mod tests {
         // log(c · c) of a constant is not on a path from the input.
         let device = Default::default();
         let mut g = GraphBuilder::<Flex>::new(&device);
-        let c = g.constant(DynTensor::from_tensor(Tensor::<Flex, 3>::ones([1, 1, 1], &device)));
+        let c = g.constant(DynTensor::from_tensor(Tensor::<Flex, 3>::ones(
+            [1, 1, 1],
+            &device,
+        )));
         let cc = g.push("cc", Op::Binary(BinaryOp::Mul), &[c, c]);
         let shift = g.push("log", Op::Activation(Activation::Log), &[cc]);
         let y = g.push("add", Op::Binary(BinaryOp::Add), &[g.input(), shift]);

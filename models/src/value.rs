@@ -172,7 +172,10 @@ impl Ints {
     /// assert!(motiflift_models::Ints::scalar(3).dims.is_empty());
     /// ```
     pub fn scalar(value: i64) -> Self {
-        Self { values: vec![value], dims: Vec::new() }
+        Self {
+            values: vec![value],
+            dims: Vec::new(),
+        }
     }
 }
 

@@ -32,7 +32,8 @@ fn spec(name: &str, format: &str) -> ModelSpec {
     if format == "onnx" {
         return spec;
     }
-    spec.with_arch(name.parse().unwrap()).with_wrappers(wrappers(name).parse().unwrap())
+    spec.with_arch(name.parse().unwrap())
+        .with_wrappers(wrappers(name).parse().unwrap())
 }
 
 fn load_on<B: Backend>(spec: &ModelSpec) -> Graph<B> {
@@ -78,20 +79,31 @@ fn fixture_models_match_pytorch_in_every_format() {
 fn unwrapped_bpnets_return_profile_and_counts() {
     let x = x_rows::<Cpu>(4);
     for name in ["bpnet", "chrombpnet", "procapnet"] {
-        let profile: Array3<f32> = read_npy(data(&format!("models/{name}/profile_first4.npy"))).unwrap();
-        let counts: Array2<f32> = read_npy(data(&format!("models/{name}/counts_first4.npy"))).unwrap();
+        let profile: Array3<f32> =
+            read_npy(data(&format!("models/{name}/profile_first4.npy"))).unwrap();
+        let counts: Array2<f32> =
+            read_npy(data(&format!("models/{name}/counts_first4.npy"))).unwrap();
         for format in ["torch", "safetensors"] {
             let wrap = if name == "bpnet" { "control" } else { "" };
             let spec = spec(name, format).with_wrappers(wrap.parse().unwrap());
             let graph = load_on::<Cpu>(&spec);
             assert_eq!(graph.output_names(), vec!["profile", "counts"]);
-            assert!(matches!(graph.predict(x.clone()), Err(Error::Output { .. })));
+            assert!(matches!(
+                graph.predict(x.clone()),
+                Err(Error::Output { .. })
+            ));
             let outs = graph.forward_outputs(x.clone(), &Plain).unwrap();
             assert_eq!(outs[0].dims(), profile.shape().to_vec(), "{name} {format}");
             let p = values(outs[0].clone().into_tensor::<3>().unwrap());
             let c = values(outs[1].clone().into_tensor::<2>().unwrap());
-            let (ep, ec) = (relative_error(&p, profile.as_slice().unwrap()), relative_error(&c, counts.as_slice().unwrap()));
-            assert!(ep <= TOLERANCE && ec <= TOLERANCE, "{name} {format}: profile {ep}, counts {ec}");
+            let (ep, ec) = (
+                relative_error(&p, profile.as_slice().unwrap()),
+                relative_error(&c, counts.as_slice().unwrap()),
+            );
+            assert!(
+                ep <= TOLERANCE && ec <= TOLERANCE,
+                "{name} {format}: profile {ep}, counts {ec}"
+            );
         }
     }
 }
@@ -139,8 +151,15 @@ fn beluga_loads_from_the_published_conv2d_layout() {
     for key in fixture.keys() {
         let d = fixture.get(key).unwrap().clone();
         let (key, d) = match d.shape.as_slice() {
-            [o, i, k] => (key.to_string(), TensorData::new(d.to_vec::<f32>().unwrap(), [*o, *i, 1, *k])),
-            _ if key.starts_with("model.1.") => (key.replacen("weight", "1.weight", 1).replacen("bias", "1.bias", 1), d),
+            [o, i, k] => (
+                key.to_string(),
+                TensorData::new(d.to_vec::<f32>().unwrap(), [*o, *i, 1, *k]),
+            ),
+            _ if key.starts_with("model.1.") => (
+                key.replacen("weight", "1.weight", 1)
+                    .replacen("bias", "1.bias", 1),
+                d,
+            ),
             _ => (key.to_string(), d),
         };
         published.insert(key, d);
@@ -149,7 +168,9 @@ fn beluga_loads_from_the_published_conv2d_layout() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("deepsea.beluga.safetensors");
     write_safetensors(&path, &published);
-    let spec = ModelSpec::new(&path).with_arch("beluga".parse().unwrap()).with_wrappers(wrappers("beluga").parse().unwrap());
+    let spec = ModelSpec::new(&path)
+        .with_arch("beluga".parse().unwrap())
+        .with_wrappers(wrappers("beluga").parse().unwrap());
     let y = load_on::<Cpu>(&spec).predict(x_rows(16)).unwrap();
     let want: Array2<f32> = read_npy(data("models/beluga/y_X.npy")).unwrap();
     assert!(relative_error(&values(y), &want.as_slice().unwrap()[..16]) <= TOLERANCE);
@@ -161,7 +182,10 @@ fn onnx_op_set_matches_onnxruntime() {
     let want: Array2<f32> = read_npy(data("models/onnx_ops/ops_y.npy")).unwrap();
     let graph = load_on::<Cpu>(&ModelSpec::new(data("models/onnx_ops/ops.onnx")));
     let (n, a, l) = x.dim();
-    let x = Tensor::<Cpu, 3>::from_data(TensorData::new(x.into_raw_vec_and_offset().0, [n, a, l]), &Default::default());
+    let x = Tensor::<Cpu, 3>::from_data(
+        TensorData::new(x.into_raw_vec_and_offset().0, [n, a, l]),
+        &Default::default(),
+    );
     let y = graph.predict(x).unwrap();
     assert_eq!(y.dims(), [n, want.ncols()]);
     let err = relative_error(&values(y), want.as_slice().unwrap());
@@ -171,20 +195,35 @@ fn onnx_op_set_matches_onnxruntime() {
 
 #[test]
 fn unsupported_onnx_op_is_an_error_naming_op_and_node() {
-    let err = load::<Cpu>(&ModelSpec::new(data("models/onnx_ops/erf.onnx")), &Default::default()).unwrap_err();
-    assert!(matches!(&err, Error::UnsupportedOp { node, op, .. } if node == "node_erf" && op == "Erf"), "{err}");
+    let err = load::<Cpu>(
+        &ModelSpec::new(data("models/onnx_ops/erf.onnx")),
+        &Default::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::UnsupportedOp { node, op, .. } if node == "node_erf" && op == "Erf"),
+        "{err}"
+    );
     assert!(err.to_string().contains("Erf") && err.to_string().contains("node_erf"));
 }
 
 #[test]
 fn product_of_input_dependent_tensors_is_not_attributable() {
     let graph = load_on::<Cpu>(&ModelSpec::new(data("models/onnx_ops/square.onnx")));
-    assert_eq!(graph.predict(x_rows(2).narrow(2, 0, 40)).unwrap().dims(), [2, 1]);
+    assert_eq!(
+        graph.predict(x_rows(2).narrow(2, 0, 40)).unwrap().dims(),
+        [2, 1]
+    );
     let err = graph.check_attributable().unwrap_err();
-    assert!(matches!(&err, Error::NotAttributable { node, op, .. } if node == "node_square" && op == "Mul"), "{err}");
+    assert!(
+        matches!(&err, Error::NotAttributable { node, op, .. } if node == "node_square" && op == "Mul"),
+        "{err}"
+    );
     for name in MODELS {
         for format in FORMATS {
-            load_on::<Cpu>(&spec(name, format)).check_attributable().unwrap();
+            load_on::<Cpu>(&spec(name, format))
+                .check_attributable()
+                .unwrap();
         }
     }
 }
@@ -196,20 +235,30 @@ fn missing_key_is_an_error_naming_key_and_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("no_linear.safetensors");
     write_safetensors(&path, &state);
-    let spec = ModelSpec::new(&path).with_arch("bpnet".parse().unwrap()).with_wrappers(wrappers("bpnet").parse().unwrap());
+    let spec = ModelSpec::new(&path)
+        .with_arch("bpnet".parse().unwrap())
+        .with_wrappers(wrappers("bpnet").parse().unwrap());
     let err = load::<Cpu>(&spec, &Default::default()).unwrap_err();
-    assert!(matches!(&err, Error::MissingKey { key, file, .. } if key == "linear.weight" && file == &path), "{err}");
+    assert!(
+        matches!(&err, Error::MissingKey { key, file, .. } if key == "linear.weight" && file == &path),
+        "{err}"
+    );
     assert!(err.to_string().contains("no_linear.safetensors"));
 }
 
 #[test]
 fn wrong_weight_shape_is_an_error_naming_key_and_shapes() {
     let mut state = read_safetensors(&data("models/bpnet/model.safetensors")).unwrap();
-    state.insert("rconvs.2.weight", TensorData::new(vec![0f32; 16 * 32 * 3], [16, 32, 3]));
+    state.insert(
+        "rconvs.2.weight",
+        TensorData::new(vec![0f32; 16 * 32 * 3], [16, 32, 3]),
+    );
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad_rconv.safetensors");
     write_safetensors(&path, &state);
-    let spec = ModelSpec::new(&path).with_arch("bpnet".parse().unwrap()).with_wrappers(wrappers("bpnet").parse().unwrap());
+    let spec = ModelSpec::new(&path)
+        .with_arch("bpnet".parse().unwrap())
+        .with_wrappers(wrappers("bpnet").parse().unwrap());
     let err = load::<Cpu>(&spec, &Default::default()).unwrap_err();
     assert!(
         matches!(&err, Error::WeightShape { key, found, .. } if key == "rconvs.2.weight" && found == &vec![16, 32, 3]),
@@ -228,7 +277,10 @@ fn truncated_files_are_errors_naming_the_file() {
         let mut spec = spec("bpnet", format);
         spec.path = path.clone();
         let err = load::<Cpu>(&spec, &Default::default()).unwrap_err();
-        assert!(matches!(&err, Error::Corrupt { file, .. } if file == &path), "{format}: {err}");
+        assert!(
+            matches!(&err, Error::Corrupt { file, .. } if file == &path),
+            "{format}: {err}"
+        );
         assert!(err.to_string().contains("truncated."), "{err}");
     }
 }
@@ -238,23 +290,38 @@ fn wrong_input_shape_is_an_error() {
     let graph = load_on::<Cpu>(&spec("beluga", "torch"));
     assert_eq!(graph.input_length(), Some(2114));
     let err = graph.predict(x_rows(2).narrow(2, 0, 2000)).unwrap_err();
-    assert!(matches!(&err, Error::InputShape { found, .. } if found == &vec![2, 4, 2000]), "{err}");
+    assert!(
+        matches!(&err, Error::InputShape { found, .. } if found == &vec![2, 4, 2000]),
+        "{err}"
+    );
     let bpnet = load_on::<Cpu>(&spec("bpnet", "torch"));
     let err = bpnet.predict(x_rows(1).narrow(1, 0, 3)).unwrap_err();
     assert!(matches!(err, Error::InputShape { .. }), "{err}");
     // 140 bp: the count head's window [109 − 37, 140 − 109 + 37) is empty.
-    assert!(matches!(bpnet.predict(x_rows(1).narrow(2, 0, 140)), Err(Error::Eval { .. })));
+    assert!(matches!(
+        bpnet.predict(x_rows(1).narrow(2, 0, 140)),
+        Err(Error::Eval { .. })
+    ));
 }
 
 #[test]
 fn control_tracks_need_the_control_wrapper() {
     let bare = spec("bpnet", "torch").with_wrappers("count".parse().unwrap());
     let err = load::<Cpu>(&bare, &Default::default()).unwrap_err();
-    assert!(matches!(&err, Error::Spec { reason } if reason.contains("control")), "{err}");
+    assert!(
+        matches!(&err, Error::Spec { reason } if reason.contains("control")),
+        "{err}"
+    );
     let extra = spec("chrombpnet", "torch").with_wrappers("control,count".parse().unwrap());
-    assert!(matches!(load::<Cpu>(&extra, &Default::default()), Err(Error::Spec { .. })));
+    assert!(matches!(
+        load::<Cpu>(&extra, &Default::default()),
+        Err(Error::Spec { .. })
+    ));
     let out_of_range = spec("beluga", "torch").with_wrappers("crop=57,output=8".parse().unwrap());
-    assert!(matches!(load::<Cpu>(&out_of_range, &Default::default()), Err(Error::Output { .. })));
+    assert!(matches!(
+        load::<Cpu>(&out_of_range, &Default::default()),
+        Err(Error::Output { .. })
+    ));
 }
 
 #[test]
@@ -262,7 +329,9 @@ fn graphs_run_and_differentiate_on_the_autodiff_backend() {
     let graph = load_on::<CpuAutodiff>(&spec("bpnet", "onnx"));
     let x = x_rows::<CpuAutodiff>(2).require_grad();
     let y = graph.predict(x.clone()).unwrap();
-    let plain = load_on::<Cpu>(&spec("bpnet", "onnx")).predict(x_rows(2)).unwrap();
+    let plain = load_on::<Cpu>(&spec("bpnet", "onnx"))
+        .predict(x_rows(2))
+        .unwrap();
     assert_eq!(values(y.clone()), values(plain));
     let grads = y.sum().backward();
     let g = x.grad(&grads).expect("a gradient for the input");

@@ -60,7 +60,9 @@ impl FromStr for Format {
             "safetensors" => Ok(Format::Safetensors),
             "onnx" => Ok(Format::Onnx),
             _ => Err(Error::Spec {
-                reason: format!("unknown model format `{s}` (expected torch, pt, pth, safetensors or onnx)"),
+                reason: format!(
+                    "unknown model format `{s}` (expected torch, pt, pth, safetensors or onnx)"
+                ),
             }),
         }
     }
@@ -98,7 +100,13 @@ impl ModelSpec {
     /// assert!(spec.arch.is_none());
     /// ```
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into(), format: None, arch: None, wrappers: Wrappers::default(), hyper: Hyper::default() }
+        Self {
+            path: path.into(),
+            format: None,
+            arch: None,
+            wrappers: Wrappers::default(),
+            hyper: Hyper::default(),
+        }
     }
 
     /// Sets the architecture.
@@ -180,7 +188,10 @@ pub fn load<B: Backend>(spec: &ModelSpec, device: &B::Device) -> Result<Graph<B>
         Format::Onnx => {
             if let Some(arch) = spec.arch {
                 return Err(Error::Spec {
-                    reason: format!("an ONNX file carries its own graph; drop the architecture `{}`", arch.name()),
+                    reason: format!(
+                        "an ONNX file carries its own graph; drop the architecture `{}`",
+                        arch.name()
+                    ),
                 });
             }
             return load_onnx(&spec.path, &spec.wrappers, device);
@@ -194,8 +205,16 @@ pub fn load<B: Backend>(spec: &ModelSpec, device: &B::Device) -> Result<Graph<B>
             spec.path.display()
         ),
     })?;
-    let from_file = state.metadata.as_ref().map(Hyper::from_json).unwrap_or_default();
-    let hyper = spec.hyper.clone().or(from_file).or(sidecar_hyper(&spec.path)?);
+    let from_file = state
+        .metadata
+        .as_ref()
+        .map(Hyper::from_json)
+        .unwrap_or_default();
+    let hyper = spec
+        .hyper
+        .clone()
+        .or(from_file)
+        .or(sidecar_hyper(&spec.path)?);
     zoo::build(arch, &state, &hyper, &spec.wrappers, device)
 }
 
@@ -205,8 +224,14 @@ fn sidecar_hyper(path: &Path) -> Result<Hyper> {
     if !side.is_file() {
         return Ok(Hyper::default());
     }
-    let text = std::fs::read_to_string(&side).map_err(|source| Error::Io { file: side.clone(), source })?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Error::Corrupt { file: side.clone(), format: "JSON", reason: e.to_string() })?;
+    let text = std::fs::read_to_string(&side).map_err(|source| Error::Io {
+        file: side.clone(),
+        source,
+    })?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Corrupt {
+        file: side.clone(),
+        format: "JSON",
+        reason: e.to_string(),
+    })?;
     Ok(Hyper::from_json(&value))
 }

@@ -35,7 +35,11 @@ impl StateDict {
     /// assert!(sd.keys().next().is_none());
     /// ```
     pub fn new(file: impl Into<PathBuf>) -> Self {
-        Self { file: file.into(), tensors: BTreeMap::new(), metadata: None }
+        Self {
+            file: file.into(),
+            tensors: BTreeMap::new(),
+            metadata: None,
+        }
     }
 
     /// Adds (or replaces) a tensor; its values are converted to `f32`.
@@ -93,9 +97,16 @@ impl StateDict {
     /// assert!(sd.require("w", 3, "test").is_err());
     /// ```
     pub fn require(&self, key: &str, rank: usize, arch: &str) -> Result<&TensorData> {
-        let data = self.tensors.get(key).ok_or_else(|| self.missing(key, arch))?;
+        let data = self
+            .tensors
+            .get(key)
+            .ok_or_else(|| self.missing(key, arch))?;
         if data.shape.len() != rank || data.shape.contains(&0) {
-            return Err(self.wrong_shape(key, format!("{rank} non-empty axes"), data.shape.to_vec()));
+            return Err(self.wrong_shape(
+                key,
+                format!("{rank} non-empty axes"),
+                data.shape.to_vec(),
+            ));
         }
         Ok(data)
     }
@@ -116,12 +127,20 @@ impl StateDict {
 
     /// A [`Error::WeightShape`] for this file.
     pub(crate) fn wrong_shape(&self, key: &str, expected: String, found: Vec<usize>) -> Error {
-        Error::WeightShape { file: self.file.clone(), key: key.to_string(), expected, found }
+        Error::WeightShape {
+            file: self.file.clone(),
+            key: key.to_string(),
+            expected,
+            found,
+        }
     }
 
     /// An [`Error::Architecture`] for this file.
     pub(crate) fn arch_error(&self, reason: String) -> Error {
-        Error::Architecture { file: self.file.clone(), reason }
+        Error::Architecture {
+            file: self.file.clone(),
+            reason,
+        }
     }
 
     /// The tensor `key`, if present.

@@ -20,7 +20,10 @@ const NESTED_KEYS: [&str; 3] = ["state_dict", "model_state_dict", "model"];
 /// # Ok::<(), motiflift_models::Error>(())
 /// ```
 pub fn read_torch(path: &Path) -> Result<StateDict> {
-    std::fs::metadata(path).map_err(|source| Error::Io { file: path.to_path_buf(), source })?;
+    std::fs::metadata(path).map_err(|source| Error::Io {
+        file: path.to_path_buf(),
+        source,
+    })?;
     let mut reader = PytorchReader::new(path).map_err(|e| corrupt(path, e))?;
     for key in NESTED_KEYS {
         if !reader.is_empty() {
@@ -51,7 +54,14 @@ pub fn read_torch(path: &Path) -> Result<StateDict> {
 
 fn corrupt(path: &Path, e: PytorchError) -> Error {
     match e {
-        PytorchError::Io(source) => Error::Io { file: path.to_path_buf(), source },
-        other => Error::Corrupt { file: path.to_path_buf(), format: "PyTorch state_dict", reason: other.to_string() },
+        PytorchError::Io(source) => Error::Io {
+            file: path.to_path_buf(),
+            source,
+        },
+        other => Error::Corrupt {
+            file: path.to_path_buf(),
+            format: "PyTorch state_dict",
+            reason: other.to_string(),
+        },
     }
 }

@@ -36,7 +36,13 @@ impl ConvPadding {
     /// use motiflift_models::ops::ConvPadding;
     /// assert_eq!(ConvPadding::SameLower.resolve(100, 4, 1, 1), (2, 1));
     /// ```
-    pub fn resolve(self, len: usize, kernel: usize, stride: usize, dilation: usize) -> (usize, usize) {
+    pub fn resolve(
+        self,
+        len: usize,
+        kernel: usize,
+        stride: usize,
+        dilation: usize,
+    ) -> (usize, usize) {
         match self {
             ConvPadding::Explicit(a, b) => (a, b),
             ConvPadding::SameUpper | ConvPadding::SameLower => {
@@ -93,7 +99,14 @@ impl<B: Backend> Conv1d<B> {
     /// assert_eq!(Conv1d::new(w, None, ConvPadding::Explicit(0, 0)).stride, 1);
     /// ```
     pub fn new(weight: Tensor<B, 3>, bias: Option<Tensor<B, 1>>, padding: ConvPadding) -> Self {
-        Self { weight, bias, stride: 1, padding, dilation: 1, groups: 1 }
+        Self {
+            weight,
+            bias,
+            stride: 1,
+            padding,
+            dilation: 1,
+            groups: 1,
+        }
     }
 
     /// Sets the dilation.
@@ -151,7 +164,11 @@ impl<B: Backend> Conv1d<B> {
 
     pub(crate) fn forward(&self, x: DynTensor<B>) -> OpResult<DynTensor<B>> {
         let dims = x.dims();
-        if self.groups == 0 || self.stride == 0 || self.dilation == 0 || self.out_channels() % self.groups != 0 {
+        if self.groups == 0
+            || self.stride == 0
+            || self.dilation == 0
+            || !self.out_channels().is_multiple_of(self.groups)
+        {
             return Err(format!(
                 "invalid convolution: {} output channels, {} groups, stride {}, dilation {}",
                 self.out_channels(),
@@ -166,7 +183,9 @@ impl<B: Backend> Conv1d<B> {
                 self.in_channels()
             ));
         }
-        let (before, after) = self.padding.resolve(dims[2], self.kernel(), self.stride, self.dilation);
+        let (before, after) =
+            self.padding
+                .resolve(dims[2], self.kernel(), self.stride, self.dilation);
         let span = self.dilation * (self.kernel() - 1) + 1;
         if dims[2] + before + after < span {
             return Err(format!(
@@ -182,7 +201,12 @@ impl<B: Backend> Conv1d<B> {
             [self.dilation],
             self.groups,
         );
-        let y = conv1d(x.typed::<3>(), self.weight.clone(), self.bias.clone(), options);
+        let y = conv1d(
+            x.typed::<3>(),
+            self.weight.clone(),
+            self.bias.clone(),
+            options,
+        );
         Ok(DynTensor::from_tensor(y))
     }
 }
@@ -220,19 +244,29 @@ impl<B: Backend> ConvTranspose1d<B> {
     pub(crate) fn forward(&self, x: DynTensor<B>) -> OpResult<DynTensor<B>> {
         let dims = x.dims();
         let in_channels = self.weight.dims()[0];
-        if self.groups == 0 || self.stride == 0 || self.dilation == 0 || in_channels % self.groups != 0 {
+        if self.groups == 0
+            || self.stride == 0
+            || self.dilation == 0
+            || !in_channels.is_multiple_of(self.groups)
+        {
             return Err(format!(
                 "invalid transposed convolution: {in_channels} input channels, {} groups, stride {}, dilation {}",
                 self.groups, self.stride, self.dilation
             ));
         }
         if dims.len() != 3 || dims[1] != in_channels {
-            return Err(format!("expected input (batch, {in_channels}, length), got {dims:?}"));
+            return Err(format!(
+                "expected input (batch, {in_channels}, length), got {dims:?}"
+            ));
         }
         let k = self.weight.dims()[2];
-        let full = (dims[2].max(1) - 1) * self.stride + self.dilation * (k - 1) + 1 + self.padding_out;
+        let full =
+            (dims[2].max(1) - 1) * self.stride + self.dilation * (k - 1) + 1 + self.padding_out;
         if full <= 2 * self.padding {
-            return Err(format!("output length would be empty for input length {}", dims[2]));
+            return Err(format!(
+                "output length would be empty for input length {}",
+                dims[2]
+            ));
         }
         let options = ConvTransposeOptions::new(
             [self.stride],
@@ -241,7 +275,12 @@ impl<B: Backend> ConvTranspose1d<B> {
             [self.dilation],
             self.groups,
         );
-        let y = conv_transpose1d(x.typed::<3>(), self.weight.clone(), self.bias.clone(), options);
+        let y = conv_transpose1d(
+            x.typed::<3>(),
+            self.weight.clone(),
+            self.bias.clone(),
+            options,
+        );
         Ok(DynTensor::from_tensor(y))
     }
 }

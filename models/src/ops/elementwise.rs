@@ -66,7 +66,11 @@ impl BinaryOp {
 pub(crate) fn broadcast_dims(a: &[usize], b: &[usize]) -> OpResult<Vec<usize>> {
     let rank = a.len().max(b.len());
     let get = |d: &[usize], i: usize| {
-        if i + d.len() >= rank { d[i + d.len() - rank] } else { 1 }
+        if i + d.len() >= rank {
+            d[i + d.len() - rank]
+        } else {
+            1
+        }
     };
     (0..rank)
         .map(|i| match (get(a, i), get(b, i)) {
@@ -79,7 +83,11 @@ pub(crate) fn broadcast_dims(a: &[usize], b: &[usize]) -> OpResult<Vec<usize>> {
 
 /// `a ∘ b` with numpy broadcasting; integers stay integers, an integer operand of a float op
 /// becomes a float constant.
-pub(crate) fn binary<B: Backend>(op: BinaryOp, inputs: &[Value<B>], device: &B::Device) -> OpResult<Value<B>> {
+pub(crate) fn binary<B: Backend>(
+    op: BinaryOp,
+    inputs: &[Value<B>],
+    device: &B::Device,
+) -> OpResult<Value<B>> {
     let (a, b) = match inputs {
         [a, b] => (a, b),
         _ => return Err(format!("expected 2 inputs, got {}", inputs.len())),
@@ -88,11 +96,25 @@ pub(crate) fn binary<B: Backend>(op: BinaryOp, inputs: &[Value<B>], device: &B::
         (Value::Ints(x), Value::Ints(y)) => {
             let dims = broadcast_dims(&x.dims, &y.dims)?;
             let n: usize = dims.iter().product();
-            let at = |v: &Ints, i: usize| if v.values.len() == 1 { v.values[0] } else { v.values[i % v.values.len()] };
-            if (x.values.len() != 1 && x.values.len() != n) || (y.values.len() != 1 && y.values.len() != n) {
-                return Err(format!("integer broadcasting of {:?} and {:?} is limited to scalars", x.dims, y.dims));
+            let at = |v: &Ints, i: usize| {
+                if v.values.len() == 1 {
+                    v.values[0]
+                } else {
+                    v.values[i % v.values.len()]
+                }
+            };
+            if (x.values.len() != 1 && x.values.len() != n)
+                || (y.values.len() != 1 && y.values.len() != n)
+            {
+                return Err(format!(
+                    "integer broadcasting of {:?} and {:?} is limited to scalars",
+                    x.dims, y.dims
+                ));
             }
-            Ok(Value::Ints(Ints { values: (0..n).map(|i| op.apply_i64(at(x, i), at(y, i))).collect(), dims }))
+            Ok(Value::Ints(Ints {
+                values: (0..n).map(|i| op.apply_i64(at(x, i), at(y, i))).collect(),
+                dims,
+            }))
         }
         _ => {
             let (x, y) = (to_float(a, device), to_float(b, device));
@@ -111,14 +133,23 @@ pub(crate) fn to_float<B: Backend>(v: &Value<B>, device: &B::Device) -> DynTenso
     match v {
         Value::Float(t) => t.clone(),
         Value::Ints(i) => {
-            let dims = if i.dims.is_empty() { vec![1] } else { i.dims.clone() };
+            let dims = if i.dims.is_empty() {
+                vec![1]
+            } else {
+                i.dims.clone()
+            };
             DynTensor::from_f32(i.values.iter().map(|&x| x as f32).collect(), &dims, device)
         }
     }
 }
 
 /// `x ∘ c`, or `c ∘ x` when `scalar_first`.
-pub(crate) fn scalar<B: Backend>(op: BinaryOp, x: DynTensor<B>, c: f64, scalar_first: bool) -> DynTensor<B> {
+pub(crate) fn scalar<B: Backend>(
+    op: BinaryOp,
+    x: DynTensor<B>,
+    c: f64,
+    scalar_first: bool,
+) -> DynTensor<B> {
     let s = Scalar::Float(c);
     DynTensor(match (op, scalar_first) {
         (BinaryOp::Add, _) => B::float_add_scalar(x.0, s),
@@ -150,15 +181,31 @@ mod tests {
     #[test]
     fn float_and_integer_operands() {
         let device = Default::default();
-        let x = Value::<Flex>::Float(DynTensor::from_f32(vec![1.0, 2.0, 3.0, 4.0], &[2, 2], &device));
+        let x = Value::<Flex>::Float(DynTensor::from_f32(
+            vec![1.0, 2.0, 3.0, 4.0],
+            &[2, 2],
+            &device,
+        ));
         let row = Value::Float(DynTensor::from_f32(vec![10.0, 20.0], &[2], &device));
-        let Value::Float(y) = binary(BinaryOp::Sub, &[x.clone(), row], &device).unwrap() else { unreachable!() };
-        assert_eq!(y.0.into_data().to_vec::<f32>().unwrap(), vec![-9.0, -18.0, -7.0, -16.0]);
+        let Value::Float(y) = binary(BinaryOp::Sub, &[x.clone(), row], &device).unwrap() else {
+            unreachable!()
+        };
+        assert_eq!(
+            y.0.into_data().to_vec::<f32>().unwrap(),
+            vec![-9.0, -18.0, -7.0, -16.0]
+        );
         let two = Value::Ints(Ints::scalar(2));
-        let Value::Float(y) = binary(BinaryOp::Mul, &[x, two.clone()], &device).unwrap() else { unreachable!() };
-        assert_eq!(y.0.into_data().to_vec::<f32>().unwrap(), vec![2.0, 4.0, 6.0, 8.0]);
+        let Value::Float(y) = binary(BinaryOp::Mul, &[x, two.clone()], &device).unwrap() else {
+            unreachable!()
+        };
+        assert_eq!(
+            y.0.into_data().to_vec::<f32>().unwrap(),
+            vec![2.0, 4.0, 6.0, 8.0]
+        );
         let len = Value::Ints(Ints::vector(vec![2114]));
-        let Value::Ints(d) = binary::<Flex>(BinaryOp::Div, &[len, two], &device).unwrap() else { unreachable!() };
+        let Value::Ints(d) = binary::<Flex>(BinaryOp::Div, &[len, two], &device).unwrap() else {
+            unreachable!()
+        };
         assert_eq!(d.values, vec![1057]);
     }
 

@@ -34,7 +34,10 @@ impl<B: Backend> Linear<B> {
     /// assert_eq!(motiflift_models::ops::Linear::from_torch(w, None).in_features(), 6784);
     /// ```
     pub fn from_torch(weight: Tensor<B, 2>, bias: Option<Tensor<B, 1>>) -> Self {
-        Self { weight: weight.transpose(), bias }
+        Self {
+            weight: weight.transpose(),
+            bias,
+        }
     }
 
     /// Input features.
@@ -93,7 +96,11 @@ pub(crate) fn matmul<B: Backend>(a: DynTensor<B>, b: DynTensor<B>) -> OpResult<D
         db.push(1);
     }
     if da.is_empty() || db.is_empty() || da[da.len() - 1] != db[db.len() - 2] {
-        return Err(format!("cannot multiply matrices of shapes {:?} and {:?}", a.dims(), b.dims()));
+        return Err(format!(
+            "cannot multiply matrices of shapes {:?} and {:?}",
+            a.dims(),
+            b.dims()
+        ));
     }
     let rank = da.len().max(db.len());
     let pad = |d: &[usize]| [vec![1; rank - d.len()], d.to_vec()].concat();
@@ -108,7 +115,10 @@ pub(crate) fn matmul<B: Backend>(a: DynTensor<B>, b: DynTensor<B>) -> OpResult<D
     }
     out.push(pa[rank - 2]);
     out.push(pb[rank - 1]);
-    let (ea, eb) = ([&out[..rank - 2], &pa[rank - 2..]].concat(), [&out[..rank - 2], &pb[rank - 2..]].concat());
+    let (ea, eb) = (
+        [&out[..rank - 2], &pa[rank - 2..]].concat(),
+        [&out[..rank - 2], &pb[rank - 2..]].concat(),
+    );
     let ta = DynTensor::<B>(B::float_expand(a.reshape(&pa).0, ea.into()));
     let tb = DynTensor::<B>(B::float_expand(b.reshape(&pb).0, eb.into()));
     let y = DynTensor::<B>(B::float_matmul(ta.0, tb.0));

@@ -290,9 +290,11 @@ impl<B: Backend> Op<B> {
             Op::Binary(BinaryOp::Div) if dep(1) => {
                 Attribution::NoRule("division by an input-dependent tensor".into())
             }
-            Op::Scalar { op: BinaryOp::Div, scalar_first: true, .. } => {
-                Attribution::NoRule("reciprocal of an input-dependent tensor".into())
-            }
+            Op::Scalar {
+                op: BinaryOp::Div,
+                scalar_first: true,
+                ..
+            } => Attribution::NoRule("reciprocal of an input-dependent tensor".into()),
             Op::MatMul if dep(0) && dep(1) => Attribution::NoRule(
                 "matrix product of two input-dependent tensors (no bilinear rule)".into(),
             ),
@@ -328,33 +330,73 @@ impl<B: Backend> Op<B> {
             Op::Conv1d(c) => one(Value::Float(c.forward(float(&mut inputs, 0)?)?)),
             Op::ConvTranspose1d(c) => one(Value::Float(c.forward(float(&mut inputs, 0)?)?)),
             Op::Linear(l) => one(Value::Float(l.forward(float(&mut inputs, 0)?)?)),
-            Op::MatMul => one(Value::Float(linear::matmul(float(&mut inputs, 0)?, float(&mut inputs, 1)?)?)),
+            Op::MatMul => one(Value::Float(linear::matmul(
+                float(&mut inputs, 0)?,
+                float(&mut inputs, 1)?,
+            )?)),
             Op::Binary(op) => one(elementwise::binary(*op, &inputs, device)?),
-            Op::Scalar { op, value, scalar_first } => {
-                one(Value::Float(elementwise::scalar(*op, float(&mut inputs, 0)?, *value, *scalar_first)))
-            }
+            Op::Scalar {
+                op,
+                value,
+                scalar_first,
+            } => one(Value::Float(elementwise::scalar(
+                *op,
+                float(&mut inputs, 0)?,
+                *value,
+                *scalar_first,
+            ))),
             Op::Neg => one(Value::Float(elementwise::neg(float(&mut inputs, 0)?))),
-            Op::Activation(a) => one(Value::Float(nonlinear::activation(rules, a, float(&mut inputs, 0)?)?)),
-            Op::MaxPool1d(p) => one(Value::Float(nonlinear::max_pool1d(rules, p, float(&mut inputs, 0)?)?)),
+            Op::Activation(a) => one(Value::Float(nonlinear::activation(
+                rules,
+                a,
+                float(&mut inputs, 0)?,
+            )?)),
+            Op::MaxPool1d(p) => one(Value::Float(nonlinear::max_pool1d(
+                rules,
+                p,
+                float(&mut inputs, 0)?,
+            )?)),
             Op::AvgPool1d(p) => one(Value::Float(p.forward(float(&mut inputs, 0)?)?)),
-            Op::Softmax { axis } => {
-                one(Value::Float(nonlinear::softmax(rules, float(&mut inputs, 0)?, *axis, false)?))
-            }
-            Op::LogSoftmax { axis } => {
-                one(Value::Float(nonlinear::softmax(rules, float(&mut inputs, 0)?, *axis, true)?))
-            }
+            Op::Softmax { axis } => one(Value::Float(nonlinear::softmax(
+                rules,
+                float(&mut inputs, 0)?,
+                *axis,
+                false,
+            )?)),
+            Op::LogSoftmax { axis } => one(Value::Float(nonlinear::softmax(
+                rules,
+                float(&mut inputs, 0)?,
+                *axis,
+                true,
+            )?)),
             Op::BatchNorm(bn) => one(Value::Float(bn.forward(float(&mut inputs, 0)?)?)),
-            Op::Reduce { op, axes, keepdims } => {
-                one(Value::Float(reduce::reduce(*op, float(&mut inputs, 0)?, axes, *keepdims)?))
-            }
-            Op::Slice { starts, ends, axes, steps } => {
+            Op::Reduce { op, axes, keepdims } => one(Value::Float(reduce::reduce(
+                *op,
+                float(&mut inputs, 0)?,
+                axes,
+                *keepdims,
+            )?)),
+            Op::Slice {
+                starts,
+                ends,
+                axes,
+                steps,
+            } => {
                 let starts = starts.resolve(&inputs)?;
                 let ends = ends.resolve(&inputs)?;
                 let axes = axes.as_ref().map(|a| a.resolve(&inputs)).transpose()?;
                 let steps = steps.as_ref().map(|a| a.resolve(&inputs)).transpose()?;
-                one(s::slice(first(inputs)?, &starts, &ends, axes.as_deref(), steps.as_deref())?)
+                one(s::slice(
+                    first(inputs)?,
+                    &starts,
+                    &ends,
+                    axes.as_deref(),
+                    steps.as_deref(),
+                )?)
             }
-            Op::Pad { pads, value } => one(Value::Float(s::pad(float(&mut inputs, 0)?, pads, *value)?)),
+            Op::Pad { pads, value } => {
+                one(Value::Float(s::pad(float(&mut inputs, 0)?, pads, *value)?))
+            }
             Op::Reshape { shape, allowzero } => {
                 let target = shape.resolve(&inputs)?;
                 one(s::reshape(first(inputs)?, &target, *allowzero)?)
@@ -368,7 +410,9 @@ impl<B: Backend> Op<B> {
                 let axes = axes.resolve(&inputs)?;
                 one(s::unsqueeze(first(inputs)?, &axes)?)
             }
-            Op::Transpose { perm } => one(Value::Float(s::transpose(float(&mut inputs, 0)?, perm)?)),
+            Op::Transpose { perm } => {
+                one(Value::Float(s::transpose(float(&mut inputs, 0)?, perm)?))
+            }
             Op::Concat { axis } => one(s::concat(inputs, *axis)?),
             Op::Split { axis, sizes } => s::split(float(&mut inputs, 0)?, *axis, sizes),
             Op::Expand { shape } => {
@@ -379,17 +423,28 @@ impl<B: Backend> Op<B> {
                 let dims = first(inputs)?.dims();
                 let (start, end) = (*start.min(&dims.len()), *end.min(&dims.len()));
                 one(Value::Ints(Ints::vector(
-                    dims[start..end.max(start)].iter().map(|&d| d as i64).collect(),
+                    dims[start..end.max(start)]
+                        .iter()
+                        .map(|&d| d as i64)
+                        .collect(),
                 )))
             }
-            Op::Gather { axis, indices, scalar } => {
+            Op::Gather {
+                axis,
+                indices,
+                scalar,
+            } => {
                 let idx = indices.resolve(&inputs)?;
                 one(s::gather(first(inputs)?, *axis, &idx, *scalar, device)?)
             }
             Op::ConstantOfShape { shape, value } => {
                 let dims = s::to_dims(&shape.resolve(&inputs)?)?;
                 let n = dims.iter().product();
-                one(Value::Float(crate::value::DynTensor::from_f32(vec![*value; n], &dims, device)))
+                one(Value::Float(crate::value::DynTensor::from_f32(
+                    vec![*value; n],
+                    &dims,
+                    device,
+                )))
             }
             Op::IntsToFloat => one(s::ints_to_float(first(inputs)?, device)),
             Op::Identity => one(first(inputs)?),
@@ -399,12 +454,17 @@ impl<B: Backend> Op<B> {
 
 /// The first input, by value.
 fn first<B: Backend>(inputs: Vec<Value<B>>) -> OpResult<Value<B>> {
-    inputs.into_iter().next().ok_or_else(|| "the node has no input".to_string())
+    inputs
+        .into_iter()
+        .next()
+        .ok_or_else(|| "the node has no input".to_string())
 }
 
 /// Input `k` as a float tensor, moved out of `inputs` (so that the backend may reuse its buffer).
 fn float<B: Backend>(inputs: &mut [Value<B>], k: usize) -> OpResult<crate::value::DynTensor<B>> {
-    let slot = inputs.get_mut(k).ok_or_else(|| format!("input {k} is missing"))?;
+    let slot = inputs
+        .get_mut(k)
+        .ok_or_else(|| format!("input {k} is missing"))?;
     match std::mem::replace(slot, Value::Ints(Ints::scalar(0))) {
         Value::Float(t) => Ok(t),
         other => {

@@ -27,7 +27,10 @@ pub(crate) fn activation_name(act: &Activation) -> &'static str {
 }
 
 fn rank_error(dims: &[usize]) -> String {
-    format!("tensors of rank {} are not supported (at most {MAX_RANK})", dims.len())
+    format!(
+        "tensors of rank {} are not supported (at most {MAX_RANK})",
+        dims.len()
+    )
 }
 
 /// An elementwise activation through the rules.
@@ -49,9 +52,13 @@ pub(crate) fn max_pool1d<B: Backend, N: Nonlinear<B>>(
     let dims = x.dims();
     let span = pool.dilation * (pool.kernel.max(1) - 1) + 1;
     if dims.len() != 3 || dims[2] + 2 * pool.padding < span {
-        return Err(format!("expected (batch, channels, length ≥ {span}), got {dims:?}"));
+        return Err(format!(
+            "expected (batch, channels, length ≥ {span}), got {dims:?}"
+        ));
     }
-    Ok(DynTensor::from_tensor(rules.max_pool1d(pool, x.typed::<3>())))
+    Ok(DynTensor::from_tensor(
+        rules.max_pool1d(pool, x.typed::<3>()),
+    ))
 }
 
 /// Softmax (or log-softmax: softmax, then the `Log` activation) along `axis` through the rules.
@@ -63,7 +70,9 @@ pub(crate) fn softmax<B: Backend, N: Nonlinear<B>>(
 ) -> OpResult<DynTensor<B>> {
     let dims = x.dims();
     if axis == 0 || axis >= dims.len() {
-        return Err(format!("softmax axis {axis} must be a non-batch axis of {dims:?}"));
+        return Err(format!(
+            "softmax axis {axis} must be a non-batch axis of {dims:?}"
+        ));
     }
     with_rank!(dims.len(), D => {
         let y = rules.softmax(x.typed::<D>(), axis);
@@ -97,7 +106,10 @@ impl AvgPool1d {
     pub(crate) fn forward<B: Backend>(&self, x: DynTensor<B>) -> OpResult<DynTensor<B>> {
         let dims = x.dims();
         if dims.len() != 3 || dims[2] + 2 * self.padding < self.kernel {
-            return Err(format!("expected (batch, channels, length ≥ {}), got {dims:?}", self.kernel));
+            return Err(format!(
+                "expected (batch, channels, length ≥ {}), got {dims:?}",
+                self.kernel
+            ));
         }
         let y = avg_pool1d(
             x.typed::<3>(),

@@ -37,8 +37,11 @@ impl<B: Backend> BatchNorm<B> {
         eps: f64,
         device: &B::Device,
     ) -> Self {
-        let scale: Vec<f32> =
-            gamma.iter().zip(var).map(|(&g, &v)| (g as f64 / (v as f64 + eps).sqrt()) as f32).collect();
+        let scale: Vec<f32> = gamma
+            .iter()
+            .zip(var)
+            .map(|(&g, &v)| (g as f64 / (v as f64 + eps).sqrt()) as f32)
+            .collect();
         let shift: Vec<f32> = beta
             .iter()
             .zip(mean)

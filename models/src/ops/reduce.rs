@@ -45,7 +45,9 @@ pub(crate) fn reduce<B: Backend>(
     let mut axes: Vec<usize> = if axes.is_empty() {
         (0..dims.len()).collect()
     } else {
-        axes.iter().map(|&a| norm_axis(a, dims.len())).collect::<OpResult<_>>()?
+        axes.iter()
+            .map(|&a| norm_axis(a, dims.len()))
+            .collect::<OpResult<_>>()?
     };
     axes.sort_unstable();
     axes.dedup();
@@ -60,7 +62,11 @@ pub(crate) fn reduce<B: Backend>(
     if keepdims {
         return Ok(out);
     }
-    let kept: Vec<usize> =
-        dims.iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, &d)| d).collect();
+    let kept: Vec<usize> = dims
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !axes.contains(i))
+        .map(|(_, &d)| d)
+        .collect();
     Ok(out.reshape(if kept.is_empty() { &[1] } else { &kept }))
 }

@@ -27,7 +27,9 @@ pub(crate) fn to_dims(v: &[i64]) -> OpResult<Vec<usize>> {
 
 fn check_rank(dims: &[usize]) -> OpResult<()> {
     if dims.is_empty() || dims.len() > MAX_RANK {
-        Err(format!("result shape {dims:?} must have rank 1 to {MAX_RANK}"))
+        Err(format!(
+            "result shape {dims:?} must have rank 1 to {MAX_RANK}"
+        ))
     } else {
         Ok(())
     }
@@ -44,25 +46,36 @@ pub(crate) fn slice<B: Backend>(
     let dims = x.dims();
     let rank = dims.len().max(1);
     let axes: Vec<usize> = match axes {
-        Some(a) => a.iter().map(|&a| norm_axis(a, rank)).collect::<OpResult<_>>()?,
+        Some(a) => a
+            .iter()
+            .map(|&a| norm_axis(a, rank))
+            .collect::<OpResult<_>>()?,
         None => (0..starts.len()).collect(),
     };
     if starts.len() != axes.len() || ends.len() != axes.len() {
-        return Err(format!("starts {starts:?}, ends {ends:?} and axes {axes:?} differ in length"));
+        return Err(format!(
+            "starts {starts:?}, ends {ends:?} and axes {axes:?} differ in length"
+        ));
     }
-    let mut ranges: Vec<(usize, usize, usize)> =
-        (0..rank).map(|i| (0, *dims.get(i).unwrap_or(&1), 1)).collect();
+    let mut ranges: Vec<(usize, usize, usize)> = (0..rank)
+        .map(|i| (0, *dims.get(i).unwrap_or(&1), 1))
+        .collect();
     for (k, &axis) in axes.iter().enumerate() {
         let step = steps.map_or(1, |s| s.get(k).copied().unwrap_or(1));
         if step < 1 {
-            return Err(format!("slice step {step} is not supported (only positive steps)"));
+            return Err(format!(
+                "slice step {step} is not supported (only positive steps)"
+            ));
         }
         let n = ranges[axis].1 as i64;
         let clamp = |v: i64| (if v < 0 { v + n } else { v }).clamp(0, n) as usize;
         let (s, e) = (clamp(starts[k]), clamp(ends[k]));
         ranges[axis] = (s, e.max(s), step as usize);
     }
-    let out_dims: Vec<usize> = ranges.iter().map(|&(s, e, st)| (e - s).div_ceil(st)).collect();
+    let out_dims: Vec<usize> = ranges
+        .iter()
+        .map(|&(s, e, st)| (e - s).div_ceil(st))
+        .collect();
     match x {
         Value::Ints(i) => {
             if i.dims.len() > 1 {
@@ -70,7 +83,10 @@ pub(crate) fn slice<B: Backend>(
             }
             let (s, _, st) = ranges[0];
             let values = (0..out_dims[0]).map(|j| i.values[s + j * st]).collect();
-            Ok(Value::Ints(Ints { values, dims: vec![out_dims[0]] }))
+            Ok(Value::Ints(Ints {
+                values,
+                dims: vec![out_dims[0]],
+            }))
         }
         Value::Float(t) => {
             if out_dims.contains(&0) {
@@ -86,10 +102,18 @@ pub(crate) fn slice<B: Backend>(
 }
 
 /// Constant padding; `pads` lists `(before, after)` for the leading axes.
-pub(crate) fn pad<B: Backend>(x: DynTensor<B>, pads: &[(usize, usize)], value: f32) -> OpResult<DynTensor<B>> {
+pub(crate) fn pad<B: Backend>(
+    x: DynTensor<B>,
+    pads: &[(usize, usize)],
+    value: f32,
+) -> OpResult<DynTensor<B>> {
     let dims = x.dims();
     if pads.len() > dims.len() {
-        return Err(format!("{} pads for a tensor of rank {}", pads.len(), dims.len()));
+        return Err(format!(
+            "{} pads for a tensor of rank {}",
+            pads.len(),
+            dims.len()
+        ));
     }
     let mut t = x;
     for (axis, &(before, after)) in pads.iter().enumerate() {
@@ -115,14 +139,22 @@ pub(crate) fn pad<B: Backend>(x: DynTensor<B>, pads: &[(usize, usize)], value: f
 }
 
 /// ONNX `Reshape`.
-pub(crate) fn reshape<B: Backend>(x: Value<B>, target: &[i64], allowzero: bool) -> OpResult<Value<B>> {
+pub(crate) fn reshape<B: Backend>(
+    x: Value<B>,
+    target: &[i64],
+    allowzero: bool,
+) -> OpResult<Value<B>> {
     let dims = x.dims();
     let numel: usize = dims.iter().product();
     let mut out = Vec::with_capacity(target.len());
     let mut infer = None;
     for (i, &d) in target.iter().enumerate() {
         match d {
-            0 if !allowzero => out.push(*dims.get(i).ok_or_else(|| format!("shape {target:?}: no input axis {i} to copy"))?),
+            0 if !allowzero => out.push(
+                *dims
+                    .get(i)
+                    .ok_or_else(|| format!("shape {target:?}: no input axis {i} to copy"))?,
+            ),
             -1 if infer.is_none() => {
                 infer = Some(i);
                 out.push(1);
@@ -133,16 +165,21 @@ pub(crate) fn reshape<B: Backend>(x: Value<B>, target: &[i64], allowzero: bool) 
     }
     if let Some(i) = infer {
         let rest: usize = out.iter().product();
-        if rest == 0 || numel % rest != 0 {
+        if rest == 0 || !numel.is_multiple_of(rest) {
             return Err(format!("cannot reshape {dims:?} to {target:?}"));
         }
         out[i] = numel / rest;
     }
     if out.iter().product::<usize>() != numel {
-        return Err(format!("cannot reshape {dims:?} ({numel} elements) to {target:?}"));
+        return Err(format!(
+            "cannot reshape {dims:?} ({numel} elements) to {target:?}"
+        ));
     }
     match x {
-        Value::Ints(i) => Ok(Value::Ints(Ints { values: i.values, dims: out })),
+        Value::Ints(i) => Ok(Value::Ints(Ints {
+            values: i.values,
+            dims: out,
+        })),
         Value::Float(t) => {
             check_rank(&out)?;
             Ok(Value::Float(t.reshape(&out)))
@@ -165,16 +202,26 @@ pub(crate) fn flatten<B: Backend>(x: Value<B>, axis: usize) -> OpResult<Value<B>
 pub(crate) fn squeeze<B: Backend>(x: Value<B>, axes: Option<&[i64]>) -> OpResult<Value<B>> {
     let dims = x.dims();
     let axes: Vec<usize> = match axes {
-        Some(a) => a.iter().map(|&a| norm_axis(a, dims.len())).collect::<OpResult<_>>()?,
+        Some(a) => a
+            .iter()
+            .map(|&a| norm_axis(a, dims.len()))
+            .collect::<OpResult<_>>()?,
         None => (0..dims.len()).filter(|&i| dims[i] == 1).collect(),
     };
     if let Some(&a) = axes.iter().find(|&&a| dims[a] != 1) {
         return Err(format!("cannot squeeze axis {a} of {dims:?} (size ≠ 1)"));
     }
-    let out: Vec<i64> =
-        dims.iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, &d)| d as i64).collect();
+    let out: Vec<i64> = dims
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !axes.contains(i))
+        .map(|(_, &d)| d as i64)
+        .collect();
     match x {
-        Value::Ints(i) => Ok(Value::Ints(Ints { values: i.values, dims: to_dims(&out)? })),
+        Value::Ints(i) => Ok(Value::Ints(Ints {
+            values: i.values,
+            dims: to_dims(&out)?,
+        })),
         Value::Float(_) if out.is_empty() => reshape(x, &[1], true),
         Value::Float(_) => reshape(x, &out, true),
     }
@@ -189,7 +236,10 @@ pub(crate) fn unsqueeze<B: Backend>(x: Value<B>, axes: &[i64]) -> OpResult<Value
         Value::Float(_) => dims.len(),
     };
     let out_rank = in_rank + axes.len();
-    let mut axes: Vec<usize> = axes.iter().map(|&a| norm_axis(a, out_rank)).collect::<OpResult<_>>()?;
+    let mut axes: Vec<usize> = axes
+        .iter()
+        .map(|&a| norm_axis(a, out_rank))
+        .collect::<OpResult<_>>()?;
     axes.sort_unstable();
     let mut out = dims[..in_rank].to_vec();
     for a in axes {
@@ -242,19 +292,34 @@ pub(crate) fn concat<B: Backend>(inputs: Vec<Value<B>>, axis: i64) -> OpResult<V
     let d0 = tensors[0].dims();
     for t in &tensors {
         let d = t.dims();
-        let same = d.len() == d0.len() && d.iter().zip(&d0).enumerate().all(|(i, (a, b))| i == axis || a == b);
+        let same = d.len() == d0.len()
+            && d.iter()
+                .zip(&d0)
+                .enumerate()
+                .all(|(i, (a, b))| i == axis || a == b);
         if !same {
-            return Err(format!("cannot concatenate shapes {d0:?} and {d:?} along axis {axis}"));
+            return Err(format!(
+                "cannot concatenate shapes {d0:?} and {d:?} along axis {axis}"
+            ));
         }
     }
-    Ok(Value::Float(DynTensor(B::float_cat(tensors.into_iter().map(|t| t.0).collect(), axis))))
+    Ok(Value::Float(DynTensor(B::float_cat(
+        tensors.into_iter().map(|t| t.0).collect(),
+        axis,
+    ))))
 }
 
 /// Splits along `axis` into pieces of `sizes`.
-pub(crate) fn split<B: Backend>(x: DynTensor<B>, axis: usize, sizes: &[usize]) -> OpResult<Vec<Value<B>>> {
+pub(crate) fn split<B: Backend>(
+    x: DynTensor<B>,
+    axis: usize,
+    sizes: &[usize],
+) -> OpResult<Vec<Value<B>>> {
     let dims = x.dims();
     if axis >= dims.len() || sizes.iter().sum::<usize>() != dims[axis] {
-        return Err(format!("cannot split {dims:?} along axis {axis} into {sizes:?}"));
+        return Err(format!(
+            "cannot split {dims:?} along axis {axis} into {sizes:?}"
+        ));
     }
     let mut start = 0;
     let mut out = Vec::with_capacity(sizes.len());
@@ -268,21 +333,31 @@ pub(crate) fn split<B: Backend>(x: DynTensor<B>, axis: usize, sizes: &[usize]) -
                 }
             })
             .collect();
-        out.push(Value::Float(DynTensor(B::float_slice(x.0.clone(), &slices))));
+        out.push(Value::Float(DynTensor(B::float_slice(
+            x.0.clone(),
+            &slices,
+        ))));
         start += n;
     }
     Ok(out)
 }
 
 /// ONNX `Expand` (numpy broadcasting of the input against `target`).
-pub(crate) fn expand<B: Backend>(x: Value<B>, target: &[i64], device: &B::Device) -> OpResult<Value<B>> {
+pub(crate) fn expand<B: Backend>(
+    x: Value<B>,
+    target: &[i64],
+    device: &B::Device,
+) -> OpResult<Value<B>> {
     let t = to_float(&x, device);
     let dims = t.dims();
     let target = to_dims(target)?;
     let out = super::elementwise::broadcast_dims(&dims, &target)?;
     check_rank(&out)?;
     let lifted = t.reshape(&[vec![1; out.len() - dims.len()], dims].concat());
-    Ok(Value::Float(DynTensor(B::float_expand(lifted.0, Shape::from(out)))))
+    Ok(Value::Float(DynTensor(B::float_expand(
+        lifted.0,
+        Shape::from(out),
+    ))))
 }
 
 /// ONNX `Gather` with constant or computed integer indices.
@@ -294,12 +369,21 @@ pub(crate) fn gather<B: Backend>(
     device: &B::Device,
 ) -> OpResult<Value<B>> {
     let dims = x.dims();
-    let n = *dims.get(axis).ok_or_else(|| format!("gather axis {axis} is out of range for {dims:?}"))? as i64;
+    let n = *dims
+        .get(axis)
+        .ok_or_else(|| format!("gather axis {axis} is out of range for {dims:?}"))?
+        as i64;
     let idx: Vec<usize> = indices
         .iter()
         .map(|&i| {
             let j = if i < 0 { i + n } else { i };
-            if (0..n).contains(&j) { Ok(j as usize) } else { Err(format!("index {i} is out of range for axis {axis} of {dims:?}")) }
+            if (0..n).contains(&j) {
+                Ok(j as usize)
+            } else {
+                Err(format!(
+                    "index {i} is out of range for axis {axis} of {dims:?}"
+                ))
+            }
         })
         .collect::<OpResult<_>>()?;
     match x {
@@ -312,7 +396,10 @@ pub(crate) fn gather<B: Backend>(
             Ok(Value::Ints(Ints { values, dims }))
         }
         Value::Float(t) => {
-            let data = TensorData::new(idx.iter().map(|&j| j as i64).collect::<Vec<_>>(), [idx.len()]);
+            let data = TensorData::new(
+                idx.iter().map(|&j| j as i64).collect::<Vec<_>>(),
+                [idx.len()],
+            );
             let index = Tensor::<B, 1, Int>::from_data(data, device).into_primitive();
             let picked = DynTensor(B::float_select(t.0, axis, index));
             if scalar {
@@ -340,12 +427,19 @@ mod tests {
 
     fn float(dims: &[usize]) -> Value<Flex> {
         let n = dims.iter().product();
-        Value::Float(DynTensor::from_f32((0..n).map(|i| i as f32).collect(), dims, &Default::default()))
+        Value::Float(DynTensor::from_f32(
+            (0..n).map(|i| i as f32).collect(),
+            dims,
+            &Default::default(),
+        ))
     }
 
     fn floats(v: Value<Flex>) -> (Vec<usize>, Vec<f32>) {
         match v {
-            Value::Float(t) => (t.dims(), t.0.clone().into_data().to_vec::<f32>().unwrap_or_default()),
+            Value::Float(t) => (
+                t.dims(),
+                t.0.clone().into_data().to_vec::<f32>().unwrap_or_default(),
+            ),
             Value::Ints(i) => panic!("expected floats, got {i:?}"),
         }
     }
@@ -355,7 +449,16 @@ mod tests {
         // x[:, :, 2:-1] of a length-6 axis, then an end far past the axis.
         let (dims, v) = floats(slice(float(&[1, 1, 6]), &[2], &[-1], Some(&[2]), None).unwrap());
         assert_eq!((dims, v), (vec![1, 1, 3], vec![2.0, 3.0, 4.0]));
-        let (_, v) = floats(slice(float(&[1, 1, 6]), &[-2], &[i64::MAX], Some(&[-1]), Some(&[1])).unwrap());
+        let (_, v) = floats(
+            slice(
+                float(&[1, 1, 6]),
+                &[-2],
+                &[i64::MAX],
+                Some(&[-1]),
+                Some(&[1]),
+            )
+            .unwrap(),
+        );
         assert_eq!(v, vec![4.0, 5.0]);
         let (_, v) = floats(slice(float(&[1, 1, 6]), &[0], &[6], Some(&[2]), Some(&[4])).unwrap());
         assert_eq!(v, vec![0.0, 4.0]);
@@ -391,12 +494,25 @@ mod tests {
 
     #[test]
     fn pad_expand_split_and_transpose() {
-        let (dims, v) = floats(Value::Float(pad(DynTensor::from_f32(vec![1.0, 2.0], &[1, 2], &Default::default()), &[(0, 0), (1, 2)], 9.0).unwrap()));
+        let (dims, v) = floats(Value::Float(
+            pad(
+                DynTensor::from_f32(vec![1.0, 2.0], &[1, 2], &Default::default()),
+                &[(0, 0), (1, 2)],
+                9.0,
+            )
+            .unwrap(),
+        ));
         assert_eq!((dims, v), (vec![1, 5], vec![9.0, 1.0, 2.0, 9.0, 9.0]));
-        let (dims, v) = floats(expand::<Flex>(float(&[1, 2]), &[3, 1, 2], &Default::default()).unwrap());
-        assert_eq!((dims, v), (vec![3, 1, 2], vec![0.0, 1.0, 0.0, 1.0, 0.0, 1.0]));
+        let (dims, v) =
+            floats(expand::<Flex>(float(&[1, 2]), &[3, 1, 2], &Default::default()).unwrap());
+        assert_eq!(
+            (dims, v),
+            (vec![3, 1, 2], vec![0.0, 1.0, 0.0, 1.0, 0.0, 1.0])
+        );
         assert!(expand::<Flex>(float(&[3]), &[2], &Default::default()).is_err());
-        let Value::Float(t) = float(&[1, 5]) else { unreachable!() };
+        let Value::Float(t) = float(&[1, 5]) else {
+            unreachable!()
+        };
         let parts = split(t.clone(), 1, &[2, 3]).unwrap();
         assert_eq!(floats(parts[1].clone()).1, vec![2.0, 3.0, 4.0]);
         assert!(split(t.clone(), 1, &[2, 2]).is_err());

@@ -35,7 +35,11 @@ fn prefix(state: &StateDict) -> Result<String> {
 }
 
 /// A convolution weight, 3-D or the published `(out, in, 1, k)` Conv2d layout.
-fn conv_weight<B: Backend>(state: &StateDict, key: &str, device: &B::Device) -> Result<Tensor<B, 3>> {
+fn conv_weight<B: Backend>(
+    state: &StateDict,
+    key: &str,
+    device: &B::Device,
+) -> Result<Tensor<B, 3>> {
     match state.shape(key) {
         Some(s) if s.len() == 3 => state.tensor(key, ARCH, device),
         Some(s) if s.len() == 4 && s[2] == 1 => {
@@ -48,9 +52,18 @@ fn conv_weight<B: Backend>(state: &StateDict, key: &str, device: &B::Device) -> 
 }
 
 /// A dense layer at `model.1.{i}` or, in the published layout, `model.1.{i}.1`.
-fn dense<B: Backend>(state: &StateDict, p: &str, i: usize, device: &B::Device) -> Result<Linear<B>> {
+fn dense<B: Backend>(
+    state: &StateDict,
+    p: &str,
+    i: usize,
+    device: &B::Device,
+) -> Result<Linear<B>> {
     let plain = format!("{p}model.1.{i}");
-    let base = if state.shape(&format!("{plain}.weight")).is_some() { plain } else { format!("{p}model.1.{i}.1") };
+    let base = if state.shape(&format!("{plain}.weight")).is_some() {
+        plain
+    } else {
+        format!("{p}model.1.{i}.1")
+    };
     let w: Tensor<B, 2> = state.tensor(&format!("{base}.weight"), ARCH, device)?;
     let out = w.dims()[0];
     let bkey = format!("{base}.bias");
@@ -62,9 +75,16 @@ fn dense<B: Backend>(state: &StateDict, p: &str, i: usize, device: &B::Device) -
     Ok(Linear::from_torch(w, b))
 }
 
-pub(super) fn build<B: Backend>(state: &StateDict, hyper: &Hyper, wrap: &Wrappers, device: &B::Device) -> Result<Graph<B>> {
+pub(super) fn build<B: Backend>(
+    state: &StateDict,
+    hyper: &Hyper,
+    wrap: &Wrappers,
+    device: &B::Device,
+) -> Result<Graph<B>> {
     if wrap.control || wrap.count {
-        return Err(crate::Error::Spec { reason: "the `control` and `count` wrappers apply to BPNet models only".into() });
+        return Err(crate::Error::Spec {
+            reason: "the `control` and `count` wrappers apply to BPNet models only".into(),
+        });
     }
     let p = prefix(state)?;
     let pool = hyper.pool_size.unwrap_or(4);
@@ -81,7 +101,11 @@ pub(super) fn build<B: Backend>(state: &StateDict, hyper: &Hyper, wrap: &Wrapper
         if let Some(ch) = channels
             && ch != c
         {
-            return Err(state.wrong_shape(&key, format!("(out, {ch}, k) after the previous layer"), vec![o, c, k]));
+            return Err(state.wrong_shape(
+                &key,
+                format!("(out, {ch}, k) after the previous layer"),
+                vec![o, c, k],
+            ));
         }
         if j == 0 {
             g.input_shape(Some(c), Some(inner + 2 * crop));
@@ -99,11 +123,23 @@ pub(super) fn build<B: Backend>(state: &StateDict, hyper: &Hyper, wrap: &Wrapper
         }
         length -= k - 1;
         channels = Some(o);
-        let c = g.push(format!("model.0.{i}"), Op::Conv1d(Conv1d::new(w, b, ConvPadding::Explicit(0, 0))), &[h]);
-        h = g.push(format!("model.0.{}", i + 1), Op::Activation(Activation::Relu), &[c]);
+        let c = g.push(
+            format!("model.0.{i}"),
+            Op::Conv1d(Conv1d::new(w, b, ConvPadding::Explicit(0, 0))),
+            &[h],
+        );
+        h = g.push(
+            format!("model.0.{}", i + 1),
+            Op::Activation(Activation::Relu),
+            &[c],
+        );
         if POOL_AFTER.contains(&j) {
             length /= pool;
-            h = g.push(format!("model.0.{}", i + 3), Op::MaxPool1d(MaxPool1d::new(pool)), &[h]);
+            h = g.push(
+                format!("model.0.{}", i + 3),
+                Op::MaxPool1d(MaxPool1d::new(pool)),
+                &[h],
+            );
         }
     }
     let flat = channels.unwrap_or(0) * length;
@@ -119,10 +155,21 @@ pub(super) fn build<B: Backend>(state: &StateDict, hyper: &Hyper, wrap: &Wrapper
     let l2 = dense::<B>(state, &p, DENSE[1], device)?;
     if l2.in_features() != l1.out_features() {
         let key = format!("{p}model.1.{}.weight", DENSE[1]);
-        return Err(state.wrong_shape(&key, format!("(n_targets, {})", l1.out_features()), vec![l2.out_features(), l2.in_features()]));
+        return Err(state.wrong_shape(
+            &key,
+            format!("(n_targets, {})", l1.out_features()),
+            vec![l2.out_features(), l2.in_features()],
+        ));
     }
     let n_targets = l2.out_features();
-    let h = g.push("model.1.1", Op::Reshape { shape: IntsArg::Static(vec![0, -1]), allowzero: false }, &[h]);
+    let h = g.push(
+        "model.1.1",
+        Op::Reshape {
+            shape: IntsArg::Static(vec![0, -1]),
+            allowzero: false,
+        },
+        &[h],
+    );
     let h = g.push("model.1.2", Op::Linear(l1), &[h]);
     let h = g.push("model.1.3", Op::Activation(Activation::Relu), &[h]);
     let h = g.push("model.1.4", Op::Linear(l2), &[h]);

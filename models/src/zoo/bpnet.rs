@@ -42,16 +42,31 @@ fn prefix(state: &StateDict, arch: &str) -> Result<String> {
 }
 
 /// `(k − 1) / 2 · dilation` on both sides: bpnet-lite's "same" padding for odd kernels.
-fn same_padding(state: &StateDict, key: &str, kernel: usize, dilation: usize) -> Result<ConvPadding> {
-    if kernel % 2 == 0 {
-        return Err(state.wrong_shape(key, "an odd kernel length (bpnet-lite pads k // 2)".into(), vec![kernel]));
+fn same_padding(
+    state: &StateDict,
+    key: &str,
+    kernel: usize,
+    dilation: usize,
+) -> Result<ConvPadding> {
+    if kernel.is_multiple_of(2) {
+        return Err(state.wrong_shape(
+            key,
+            "an odd kernel length (bpnet-lite pads k // 2)".into(),
+            vec![kernel],
+        ));
     }
     let p = (kernel - 1) / 2 * dilation;
     Ok(ConvPadding::Explicit(p, p))
 }
 
 /// An optional bias `(n,)`.
-fn bias<B: Backend>(state: &StateDict, key: &str, n: usize, arch: &str, device: &B::Device) -> Result<Option<Tensor<B, 1>>> {
+fn bias<B: Backend>(
+    state: &StateDict,
+    key: &str,
+    n: usize,
+    arch: &str,
+    device: &B::Device,
+) -> Result<Option<Tensor<B, 1>>> {
     match state.shape(key) {
         None => Ok(None),
         Some(s) if s == [n] => Ok(Some(state.tensor(key, arch, device)?)),
@@ -79,7 +94,10 @@ pub(super) fn build<B: Backend>(
     );
 
     let mut rconvs = Vec::new();
-    while state.shape(&key(&format!("rconvs.{}.weight", rconvs.len()))).is_some() {
+    while state
+        .shape(&key(&format!("rconvs.{}.weight", rconvs.len())))
+        .is_some()
+    {
         let i = rconvs.len();
         let wkey = key(&format!("rconvs.{i}.weight"));
         let w: Tensor<B, 3> = state.tensor(&wkey, name, device)?;
@@ -89,14 +107,20 @@ pub(super) fn build<B: Backend>(
         }
         let dilation = 1usize << (i + 1);
         let b = bias(state, &key(&format!("rconvs.{i}.bias")), nf, name, device)?;
-        rconvs.push(Conv1d::new(w, b, same_padding(state, &wkey, k, dilation)?).with_dilation(dilation));
+        rconvs.push(
+            Conv1d::new(w, b, same_padding(state, &wkey, k, dilation)?).with_dilation(dilation),
+        );
     }
 
     let fkey = key("fconv.weight");
     let fconv_w: Tensor<B, 3> = state.tensor(&fkey, name, device)?;
     let [n_out, f_in, kf] = fconv_w.dims();
     if f_in < nf {
-        return Err(state.wrong_shape(&fkey, format!("(n_outputs, {nf} + n_control_tracks, k)"), vec![n_out, f_in, kf]));
+        return Err(state.wrong_shape(
+            &fkey,
+            format!("(n_outputs, {nf} + n_control_tracks, k)"),
+            vec![n_out, f_in, kf],
+        ));
     }
     let n_ctl = f_in - nf;
     let lkey = key("linear.weight");
@@ -122,7 +146,10 @@ pub(super) fn build<B: Backend>(
     }
     if n_ctl == 0 && wrap.control {
         return Err(Error::Spec {
-            reason: format!("the `control` wrapper was given but {} has no control tracks", state.file().display()),
+            reason: format!(
+                "the `control` wrapper was given but {} has no control tracks",
+                state.file().display()
+            ),
         });
     }
     // Zero control tracks contribute exactly nothing: drop their weights.
@@ -131,7 +158,10 @@ pub(super) fn build<B: Backend>(
         bias(state, &key("fconv.bias"), n_out, name, device)?,
         same_padding(state, &fkey, kf, 1)?,
     );
-    let linear = Linear::from_torch(lin_w.narrow(1, 0, nf), bias(state, &key("linear.bias"), n_counts, name, device)?);
+    let linear = Linear::from_torch(
+        lin_w.narrow(1, 0, nf),
+        bias(state, &key("linear.bias"), n_counts, name, device)?,
+    );
 
     let trimming = hyper.trimming.unwrap_or(1 << rconvs.len());
     let mut g = GraphBuilder::new(device);
@@ -141,16 +171,30 @@ pub(super) fn build<B: Backend>(
     let mut h = g.push("irelu", Op::Activation(Activation::Relu), &[h]);
     for (i, conv) in rconvs.into_iter().enumerate() {
         let c = g.push(format!("rconvs.{i}"), Op::Conv1d(conv), &[h]);
-        let r = g.push(format!("rrelus.{i}"), Op::Activation(Activation::Relu), &[c]);
+        let r = g.push(
+            format!("rrelus.{i}"),
+            Op::Activation(Activation::Relu),
+            &[c],
+        );
         h = g.push(format!("add.{i}"), Op::Binary(BinaryOp::Add), &[h, r]);
     }
     let profile = g.push("fconv", Op::Conv1d(fconv), &[h]);
     let profile = trim(&mut g, "profile.trim", profile, trimming, trimming);
     let lo = trimming.saturating_sub(COUNT_FLANK);
-    let window = trim(&mut g, "counts.window", h, lo, trimming.saturating_sub(COUNT_FLANK));
+    let window = trim(
+        &mut g,
+        "counts.window",
+        h,
+        lo,
+        trimming.saturating_sub(COUNT_FLANK),
+    );
     let pooled = g.push(
         "counts.mean",
-        Op::Reduce { op: ReduceOp::Mean, axes: vec![2], keepdims: false },
+        Op::Reduce {
+            op: ReduceOp::Mean,
+            axes: vec![2],
+            keepdims: false,
+        },
         &[window],
     );
     let counts = g.push("linear", Op::Linear(linear), &[pooled]);
@@ -173,8 +217,18 @@ pub(super) fn build<B: Backend>(
 }
 
 /// `x[:, :, start : L − end_trim]` (the end clamps to `L` when `end_trim` is 0).
-fn trim<B: Backend>(g: &mut GraphBuilder<B>, name: &str, x: ValueId, start: usize, end_trim: usize) -> ValueId {
-    let end = if end_trim == 0 { i64::MAX } else { -(end_trim as i64) };
+fn trim<B: Backend>(
+    g: &mut GraphBuilder<B>,
+    name: &str,
+    x: ValueId,
+    start: usize,
+    end_trim: usize,
+) -> ValueId {
+    let end = if end_trim == 0 {
+        i64::MAX
+    } else {
+        -(end_trim as i64)
+    };
     let op = Op::Slice {
         starts: IntsArg::Static(vec![start as i64]),
         ends: IntsArg::Static(vec![end]),

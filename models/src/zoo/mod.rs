@@ -68,7 +68,9 @@ impl FromStr for Arch {
             "procapnet" => Ok(Arch::ProCapNet),
             "beluga" | "deepsea" => Ok(Arch::Beluga),
             _ => Err(Error::Spec {
-                reason: format!("unknown architecture `{s}` (expected bpnet, chrombpnet, procapnet or beluga)"),
+                reason: format!(
+                    "unknown architecture `{s}` (expected bpnet, chrombpnet, procapnet or beluga)"
+                ),
             }),
         }
     }
@@ -114,14 +116,25 @@ impl Hyper {
     /// assert_eq!(Hyper::from_json(&meta).pool_size, Some(4));
     /// ```
     pub fn from_json(value: &serde_json::Value) -> Self {
-        let nested = value.get("architecture").and_then(|a| a.as_str()).and_then(|s| serde_json::from_str(s).ok());
+        let nested = value
+            .get("architecture")
+            .and_then(|a| a.as_str())
+            .and_then(|s| serde_json::from_str(s).ok());
         let obj = match (&nested, value.get("hyperparameters")) {
             (Some(n), _) => n,
             (None, Some(h)) => h,
             (None, None) => value,
         };
-        let get = |k: &str| obj.get(k).and_then(|v| v.as_u64()).and_then(|v| usize::try_from(v).ok());
-        Self { trimming: get("trimming"), inner_input_length: get("inner_input_length"), pool_size: get("pool_size") }
+        let get = |k: &str| {
+            obj.get(k)
+                .and_then(|v| v.as_u64())
+                .and_then(|v| usize::try_from(v).ok())
+        };
+        Self {
+            trimming: get("trimming"),
+            inner_input_length: get("inner_input_length"),
+            pool_size: get("pool_size"),
+        }
     }
 
     /// Fills the values missing here from `other`.
@@ -167,7 +180,9 @@ pub fn build<B: Backend>(
     device: &B::Device,
 ) -> Result<Graph<B>> {
     match arch {
-        Arch::Bpnet | Arch::ChromBpnet | Arch::ProCapNet => bpnet::build(arch, state, hyper, wrappers, device),
+        Arch::Bpnet | Arch::ChromBpnet | Arch::ProCapNet => {
+            bpnet::build(arch, state, hyper, wrappers, device)
+        }
         Arch::Beluga => beluga::build(state, hyper, wrappers, device),
     }
 }

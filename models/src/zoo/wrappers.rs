@@ -59,20 +59,31 @@ impl FromStr for Wrappers {
                 ("control", None) => w.control = true,
                 ("count", None) => w.count = true,
                 ("crop", Some(v)) => {
-                    w.crop = Some(v.parse().map_err(|_| bad(item, "needs a non-negative integer"))?)
+                    w.crop = Some(
+                        v.parse()
+                            .map_err(|_| bad(item, "needs a non-negative integer"))?,
+                    )
                 }
                 ("output", Some(v)) => {
                     let cols = w.output.get_or_insert_with(Vec::new);
                     match v.split_once(':') {
                         Some((a, b)) => {
-                            let a: usize = a.trim().parse().map_err(|_| bad(item, "has a bad range start"))?;
-                            let b: usize = b.trim().parse().map_err(|_| bad(item, "has a bad range end"))?;
+                            let a: usize = a
+                                .trim()
+                                .parse()
+                                .map_err(|_| bad(item, "has a bad range start"))?;
+                            let b: usize = b
+                                .trim()
+                                .parse()
+                                .map_err(|_| bad(item, "has a bad range end"))?;
                             if b <= a {
                                 return Err(bad(item, "is an empty range"));
                             }
                             cols.extend(a..b);
                         }
-                        None => cols.push(v.parse().map_err(|_| bad(item, "needs a column index"))?),
+                        None => {
+                            cols.push(v.parse().map_err(|_| bad(item, "needs a column index"))?)
+                        }
                     }
                 }
                 _ => return Err(bad(item, "is unknown")),
@@ -105,13 +116,25 @@ pub(crate) fn select_columns<B: Backend>(
     n_outputs: Option<usize>,
 ) -> Result<ValueId> {
     if columns.is_empty() {
-        return Err(Error::Spec { reason: "the output selection is empty".into() });
+        return Err(Error::Spec {
+            reason: "the output selection is empty".into(),
+        });
     }
     if let Some(n) = n_outputs
         && let Some(&c) = columns.iter().find(|&&c| c >= n)
     {
-        return Err(Error::Output { reason: format!("output column {c} is out of range: the model has {n} outputs") });
+        return Err(Error::Output {
+            reason: format!("output column {c} is out of range: the model has {n} outputs"),
+        });
     }
     let indices = IntsArg::Static(columns.iter().map(|&c| c as i64).collect());
-    Ok(g.push("wrapper.output", Op::Gather { axis: 1, indices, scalar: false }, &[y]))
+    Ok(g.push(
+        "wrapper.output",
+        Op::Gather {
+            axis: 1,
+            indices,
+            scalar: false,
+        },
+        &[y],
+    ))
 }
