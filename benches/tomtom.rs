@@ -78,6 +78,21 @@ fn bench_tomtom(c: &mut Criterion) {
         format!("annotate_5000_seqlets_x_215/{threads}_threads"),
         |b| b.iter(|| tomtom(black_box(&queries), &jaspar, &nearest).expect("tomtom")),
     );
+    let fast = TomtomOptions {
+        exact: false,
+        ..nearest.clone()
+    };
+    group.bench_function(
+        format!("annotate_5000_seqlets_x_215_fast/{threads}_threads"),
+        |b| b.iter(|| tomtom(black_box(&queries), &jaspar, &fast).expect("tomtom")),
+    );
+    let single = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("thread pool");
+    group.bench_function("annotate_5000_seqlets_x_215_fast/1_thread", |b| {
+        b.iter(|| single.install(|| tomtom(black_box(&queries), &jaspar, &fast).expect("tomtom")))
+    });
     let core = core_vertebrates();
     group.bench_function(format!("all_vs_all_879/{threads}_threads"), |b| {
         b.iter(|| tomtom(black_box(&core), &core, &TomtomOptions::default()).expect("tomtom"))
