@@ -210,9 +210,20 @@ pub fn tomtom<Q: MotifValue>(
     let plan = fast.then(|| FastPlan::new(&query_cols, &classes, &call));
     let n_in = prep.n_in;
     let n_columns = options.n_nearest.map_or(n_in, |k| k.min(n_in));
-    let rows: Vec<Vec<(usize, Hit)>> = (0..queries.len())
-        .into_par_iter()
-        .map_init(QueryScratch::default, |s, q| {
+    // Queries of similar composition read the same span tails; neighbours in this order share
+    // cache. The order changes no result.
+    let mut schedule: Vec<usize> = (0..queries.len()).collect();
+    if plan.is_some() {
+        schedule.sort_by_key(|&q| {
+            (
+                prefix_keys(&query_cols[q])[query_cols[q].len()],
+                query_cols[q].len(),
+            )
+        });
+    }
+    let done: Vec<(usize, Vec<(usize, Hit)>)> = schedule
+        .par_iter()
+        .map_init(QueryScratch::default, |s, &q| {
             let (cols, class) = (&query_cols[q], classes[q]);
             query_bests(cols, class, &call, s);
             let mut hits = match &plan {
@@ -220,7 +231,7 @@ pub fn tomtom<Q: MotifValue>(
                 _ => exact_hits(class, &call, s),
             };
             let Some(k) = options.n_nearest else {
-                return hits.into_iter().enumerate().collect();
+                return hits.into_iter().enumerate().collect::<Vec<_>>();
             };
             let sort = |hits: &[Hit], head: usize| {
                 let p: Vec<f64> = hits.iter().map(|h| h.p_value).collect();
@@ -239,7 +250,13 @@ pub fn tomtom<Q: MotifValue>(
                 .map(|t| (t, hits[t]))
                 .collect()
         })
+        .zip(schedule.par_iter())
+        .map(|(row, &q)| (q, row))
         .collect();
+    let mut rows: Vec<Vec<(usize, Hit)>> = vec![Vec::new(); queries.len()];
+    for (q, row) in done {
+        rows[q] = row;
+    }
 
     let flat = rows.iter().flatten();
     Ok(TomtomHits {
