@@ -338,3 +338,27 @@ fn graphs_run_and_differentiate_on_the_autodiff_backend() {
     assert_eq!(g.dims(), [2, 4, 2114]);
     assert!(values(g).iter().any(|&v| v != 0.0));
 }
+
+/// bpnet-lite's full `ChromBPNet` saves a `bias` and an `accessibility` BPNet in one state dict;
+/// `--arch chrombpnet` explains the accessibility model.
+#[test]
+fn chrombpnet_files_with_bias_and_accessibility_models_load_the_accessibility_model() {
+    let fixture = read_safetensors(&data("models/chrombpnet/model.safetensors")).unwrap();
+    let mut both = StateDict::new("chrombpnet_full.safetensors");
+    for key in fixture.keys() {
+        let d = fixture.get(key).unwrap().clone();
+        let zeros = TensorData::new(vec![0f32; d.num_elements()], d.shape.clone());
+        both.insert(format!("accessibility.{key}"), d);
+        both.insert(format!("bias.{key}"), zeros);
+    }
+    both.metadata = fixture.metadata.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chrombpnet_full.safetensors");
+    write_safetensors(&path, &both);
+    let spec = ModelSpec::new(&path)
+        .with_arch("chrombpnet".parse().unwrap())
+        .with_wrappers("count".parse().unwrap());
+    let y = load_on::<Cpu>(&spec).predict(x_rows(8)).unwrap();
+    let want: Array2<f32> = read_npy(data("models/chrombpnet/y_X.npy")).unwrap();
+    assert!(relative_error(&values(y), &want.as_slice().unwrap()[..8]) <= TOLERANCE);
+}
