@@ -7,9 +7,8 @@
 
 use std::path::Path;
 
-use arrow::array::{Array, Int64Array};
 use burn::backend::{Autodiff, Flex};
-use motiflift::annotate::annotate_seqlets;
+use motiflift::annotate::{annotate_seqlets, seqlet_rows};
 use motiflift::attribute::{DeepLiftShapOptions, References, deep_lift_shap};
 use motiflift::io::{bed, fasta::Fasta, loci, meme};
 use motiflift::plot::plot_counts;
@@ -43,9 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
         // 3. Seqlets on the attributions summed over the alphabet.
         let seqlets = recursive_seqlets(attr.attributions.view().into_dyn(), &RecursiveOptions::default())?;
-        let col = |i| seqlets.column(i).as_any().downcast_ref::<Int64Array>().unwrap().clone();
-        let (ex, st, en) = (col(0), col(1), col(2));
-        let rows: Vec<[i64; 3]> = (0..seqlets.num_rows()).map(|r| [ex.value(r), st.value(r), en.value(r)]).collect();
+        let rows = seqlet_rows(&seqlets)?;
 
         // 4. Name each seqlet with its best Tomtom match, then count motifs per locus.
         let hits = annotate_seqlets(x.view(), &rows, &motifs, 1)?;

@@ -118,12 +118,8 @@ impl References<'_> {
                     let seq: Vec<u8> = x.index_axis(Axis(0), i).iter().copied().collect();
                     let seed = (random_state.wrapping_add(i as u64) & 0xFFFF_FFFF) as u32;
                     let opts = DinucleotideShuffleOptions { n: *n_shuffles, ..Default::default() };
-                    let shuffles = dinucleotide_shuffle_one(&seq, a, len, seed, &opts).map_err(|e| match e {
-                        motiflift_kernels::Error::IdenticalShuffles { .. } => {
-                            motiflift_kernels::Error::IdenticalShuffles { index: i }
-                        }
-                        other => other,
-                    })?;
+                    let shuffles =
+                        dinucleotide_shuffle_one(&seq, a, len, seed, &opts).map_err(|e| for_example(e, i))?;
                     *cache = Some((i, shuffles));
                 }
                 let width = a * len;
@@ -135,14 +131,17 @@ impl References<'_> {
                 let (a, len) = (x.dim().1, x.dim().2);
                 let seed = (random_state.wrapping_add(k as u64) & 0xFFFF_FFFF) as u32;
                 let one = DinucleotideShuffleOptions { n: 1, ..Default::default() };
-                Ok(dinucleotide_shuffle_one(&seq, a, len, seed, &one).map_err(|e| match e {
-                    motiflift_kernels::Error::IdenticalShuffles { .. } => {
-                        motiflift_kernels::Error::IdenticalShuffles { index: i }
-                    }
-                    other => other,
-                })?)
+                Ok(dinucleotide_shuffle_one(&seq, a, len, seed, &one).map_err(|e| for_example(e, i))?)
             }
         }
+    }
+}
+
+/// Renumbers a single-sequence shuffle error (which always says sequence 0) to example `i`.
+fn for_example(e: motiflift_kernels::Error, i: usize) -> motiflift_kernels::Error {
+    match e {
+        motiflift_kernels::Error::IdenticalShuffles { .. } => motiflift_kernels::Error::IdenticalShuffles { index: i },
+        other => other,
     }
 }
 

@@ -19,7 +19,7 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, Float64Array, Int32Array, Int64Array, StringArray};
+use arrow::array::{Array, ArrayRef, Float64Array, Int32Array, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use burn::backend::Autodiff;
@@ -29,7 +29,7 @@ use motiflift_models::{ModelSpec, load};
 use ndarray::{Array2, Array3, Axis, s};
 use serde::Deserialize;
 
-use crate::annotate::annotate_seqlets;
+use crate::annotate::{annotate_seqlets, seqlet_rows};
 use crate::attribute::{Attributions, DeepLiftShapOptions, References, deep_lift_shap};
 use crate::device::{Device, OnBackend};
 use crate::io::bed::{LociOptions, read_loci};
@@ -603,19 +603,6 @@ fn write_stamp(dir: &Path, name: &str, stamp: u64) -> Result<()> {
 /// A folder name for a model's display name.
 fn safe_name(name: &str) -> String {
     name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
-}
-
-/// `(example_idx, start, end)` of every row of a seqlet table.
-fn seqlet_rows(table: &RecordBatch) -> Result<Vec<[i64; 3]>> {
-    let col = |i: usize| {
-        table
-            .column(i)
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .ok_or_else(|| Error::Invalid(format!("seqlet column {i} is not Int64")))
-    };
-    let (e, s, t) = (col(0)?, col(1)?, col(2)?);
-    Ok((0..table.num_rows()).map(|r| [e.value(r), s.value(r), t.value(r)]).collect())
 }
 
 /// A float64 column of a table.
