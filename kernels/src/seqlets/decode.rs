@@ -8,6 +8,7 @@
 
 use super::input::Attribution;
 use super::null::{Binning, NullTables};
+use super::simd::dispatch;
 
 /// One candidate span: start, sum of its bins, prefix-maximum p-value `PM`, triangle maximum
 /// `TM`.
@@ -23,6 +24,8 @@ pub(crate) struct Entry {
 #[derive(Debug)]
 pub(crate) struct Workspace {
     bins: Vec<u32>,
+    /// Bin sums of the spans of the shortest length, by start.
+    sums: Vec<u32>,
     /// Prefix sums of up to [`LANES`] rows, interleaved: `x_csum[j * LANES + r]`.
     x_csum: Vec<f64>,
     lower: Vec<Entry>,
@@ -46,6 +49,7 @@ impl Workspace {
     pub fn new(l: usize, n_lens: usize) -> Self {
         Self {
             bins: vec![0; l],
+            sums: vec![0; l],
             x_csum: vec![0.0; (l + 1) * LANES],
             lower: Vec::with_capacity(l),
             upper: Vec::with_capacity(l),
@@ -66,61 +70,7 @@ impl Workspace {
         max_len: usize,
         threshold: f64,
     ) {
-        let l = row.len();
-        bins.bins_into(row, &mut self.bins);
-
-        self.lower.clear();
-        if min_len <= l {
-            // p < threshold exactly when the bins sum to at least the cutoff (the options keep
-            // every sum below 2^31). Most spans are far from it, so the sums of a block of
-            // starts are built and screened with loops that vectorise.
-            let cut = null.cutoff(min_len, threshold) as u32;
-            let r = null.tail(min_len);
-            let n_starts = l + 1 - min_len;
-            let mut acc = [0u32; SCREEN];
-            for c0 in (0..n_starts).step_by(SCREEN) {
-                let acc = &mut acc[..SCREEN.min(n_starts - c0)];
-                acc.fill(0);
-                for j in 0..min_len {
-                    for (a, &b) in acc.iter_mut().zip(&self.bins[c0 + j..]) {
-                        *a += b;
-                    }
-                }
-                if !acc.iter().fold(false, |hit, &s| hit | (s >= cut)) {
-                    continue;
-                }
-                for (i, &sum) in acc.iter().enumerate() {
-                    if sum >= cut {
-                        let p = r[sum as usize];
-                        self.lower.push(Entry { k: c0 + i, sum, pm: p, tm: p });
-                    }
-                }
-            }
-        }
-        for len in min_len..=max_len {
-            if len > min_len {
-                let r = null.tail(len);
-                self.upper.clear();
-                for w in self.lower.windows(2) {
-                    let (a, b) = (w[0], w[1]);
-                    if b.k != a.k + 1 {
-                        continue;
-                    }
-                    let sum = a.sum + self.bins[a.k + len - 1];
-                    let pm = max(r[sum as usize], a.pm);
-                    let tm = max(pm, b.tm);
-                    if tm < threshold {
-                        self.upper.push(Entry { k: a.k, sum, pm, tm });
-                    }
-                }
-                std::mem::swap(&mut self.lower, &mut self.upper);
-            }
-            let c = &mut self.cands[max_len - len];
-            c.clear();
-            c.extend_from_slice(&self.lower);
-            // Gathered by ascending start, so sorting by (PM, start) is the stable sort by PM.
-            c.sort_unstable_by(|x, y| x.pm.total_cmp(&y.pm).then(x.k.cmp(&y.k)));
-        }
+        dispatch!(build_kernel / build_kernel_avx2(self, row, bins, null, min_len, max_len, threshold))
     }
 
     /// Visits the candidates built by [`Workspace::build`] as tangermeme's decoder does at
@@ -177,6 +127,87 @@ impl Workspace {
     pub fn attribution(&self, lane: usize, start: usize, end: usize) -> f64 {
         self.x_csum[end * LANES + lane] - self.x_csum[start * LANES + lane]
     }
+}
+
+/// [`Workspace::build`], compiled for the baseline CPU and for AVX2.
+#[inline(always)]
+fn build_kernel<T: Attribution>(
+    ws: &mut Workspace,
+    row: &[T],
+    bins: &Binning<T>,
+    null: &NullTables,
+    min_len: usize,
+    max_len: usize,
+    threshold: f64,
+) {
+    let l = row.len();
+    bins.bins_into(row, &mut ws.bins);
+
+    ws.lower.clear();
+    if min_len <= l {
+        // p < threshold exactly when the bins sum to at least the cutoff (the options keep
+        // every sum below 2^31). Most spans are far from it, so the sums of every start
+        // are built, and screened by blocks, with loops that vectorise.
+        let cut = null.cutoff(min_len, threshold) as u32;
+        let r = null.tail(min_len);
+        let n_starts = l + 1 - min_len;
+        let sums = &mut ws.sums[..n_starts];
+        sums.copy_from_slice(&ws.bins[..n_starts]);
+        for j in 1..min_len {
+            for (s, &b) in sums.iter_mut().zip(&ws.bins[j..]) {
+                *s += b;
+            }
+        }
+        for (c, block) in sums.chunks(SCREEN).enumerate() {
+            if block.iter().copied().max().unwrap_or(0) < cut {
+                continue;
+            }
+            for (i, &sum) in block.iter().enumerate() {
+                if sum >= cut {
+                    let p = r[sum as usize];
+                    ws.lower.push(Entry { k: c * SCREEN + i, sum, pm: p, tm: p });
+                }
+            }
+        }
+    }
+    for len in min_len..=max_len {
+        if len > min_len {
+            let r = null.tail(len);
+            ws.upper.clear();
+            for w in ws.lower.windows(2) {
+                let (a, b) = (w[0], w[1]);
+                if b.k != a.k + 1 {
+                    continue;
+                }
+                let sum = a.sum + ws.bins[a.k + len - 1];
+                let pm = max(r[sum as usize], a.pm);
+                let tm = max(pm, b.tm);
+                if tm < threshold {
+                    ws.upper.push(Entry { k: a.k, sum, pm, tm });
+                }
+            }
+            std::mem::swap(&mut ws.lower, &mut ws.upper);
+        }
+        let c = &mut ws.cands[max_len - len];
+        c.clear();
+        c.extend_from_slice(&ws.lower);
+        // Gathered by ascending start, so sorting by (PM, start) is the stable sort by PM.
+        c.sort_unstable_by(|x, y| x.pm.total_cmp(&y.pm).then(x.k.cmp(&y.k)));
+    }
+    }
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn build_kernel_avx2<T: Attribution>(
+    ws: &mut Workspace,
+    row: &[T],
+    bins: &Binning<T>,
+    null: &NullTables,
+    min_len: usize,
+    max_len: usize,
+    threshold: f64,
+) {
+    build_kernel(ws, row, bins, null, min_len, max_len, threshold)
 }
 
 /// Starts screened at once for the shortest length.

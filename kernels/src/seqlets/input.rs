@@ -6,10 +6,23 @@ use rayon::prelude::*;
 use crate::{Error, Result};
 
 mod sealed {
-    pub trait Sealed {}
-    impl Sealed for f32 {}
-    impl Sealed for f64 {}
+    pub trait Sealed: Sized {
+        /// `values` as `f32`s when `Self` is `f32` (the binning has a faster path for them).
+        fn as_f32(values: &[Self]) -> Option<&[f32]>;
+    }
+    impl Sealed for f32 {
+        fn as_f32(values: &[Self]) -> Option<&[f32]> {
+            Some(values)
+        }
+    }
+    impl Sealed for f64 {
+        fn as_f32(_: &[Self]) -> Option<&[f32]> {
+            None
+        }
+    }
 }
+
+
 
 /// An attribution value type: `f32` or `f64`.
 ///
