@@ -662,12 +662,9 @@ fn read_best(path: &Path) -> Result<(Vec<i32>, Vec<f64>)> {
     Ok((idx, p))
 }
 
-/// Motif display names: the text after the matrix id (`MA0139.2 CTCF` → `CTCF`).
+/// Motif display names (see [`Motif::display_name`]).
 fn short_names(motifs: &[Motif]) -> Vec<String> {
-    motifs
-        .iter()
-        .map(|m| m.name.split_once(' ').map(|(_, n)| n.to_string()).unwrap_or_else(|| m.name.clone()))
-        .collect()
+    motifs.iter().map(|m| m.display_name().to_string()).collect()
 }
 
 /// `summary.md`: seqlets per locus per model, the top motifs per model side by side, figures.

@@ -51,6 +51,70 @@ fn reduced_example_writes_every_output_and_reuses_steps() {
     // A second run reuses the attributions and annotations of every model.
     let again = pipeline.run(out.path(), &options).unwrap();
     assert_eq!(again.reused.len(), 8, "{:?}", again.reused);
+
+    plot_subcommands_draw_the_run_outputs(out.path());
+}
+
+/// `motiflift plot logo|counts|pairwise` on the files of a run: each writes a valid SVG and a
+/// PNG of twice its size; bad shapes are errors naming the file.
+fn plot_subcommands_draw_the_run_outputs(out: &std::path::Path) {
+    use clap::Parser;
+    use resvg::{tiny_skia::Pixmap, usvg};
+    let s = |p: std::path::PathBuf| p.to_string_lossy().into_owned();
+    let motifs = s(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/motifs/jaspar2024_hsapiens_chipseq.meme"));
+    let plot = |args: &[String]| {
+        let mut argv = vec!["motiflift".to_string(), "-q".into(), "plot".into()];
+        argv.extend(args.iter().cloned());
+        motiflift::cli::run(motiflift::cli::Cli::try_parse_from(argv).unwrap())
+    };
+    let figs = out.join("figs");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![
+                "logo".into(), "-a".into(), s(out.join("BPNet/attributions.npy")), "-a".into(),
+                s(out.join("Beluga/attributions.npy")), "--annotations".into(), s(out.join("BPNet/annotated.tsv")),
+                "--annotations".into(), s(out.join("Beluga/annotated.parquet")), "--example".into(), "2".into(),
+                "-o".into(), s(figs.join("logo.png")),
+            ],
+            "logo",
+        ),
+        (
+            vec![
+                "counts".into(), "--counts".into(), s(out.join("BPNet/counts.npy")), "--counts".into(),
+                s(out.join("ChromBPNet/counts.npy")), "--motifs".into(), motifs.clone(), "-o".into(),
+                s(figs.join("counts.png")),
+            ],
+            "counts",
+        ),
+        (
+            vec![
+                "pairwise".into(), "--pairs".into(), s(out.join("BPNet/pairwise.npy")), "--motifs".into(),
+                motifs.clone(), "--top".into(), "8".into(), "-o".into(), s(figs.join("pairwise.svg")),
+            ],
+            "pairwise",
+        ),
+    ];
+    for (args, name) in &cases {
+        plot(args).unwrap_or_else(|e| panic!("plot {name}: {e}"));
+        let svg = std::fs::read(figs.join(format!("{name}.svg"))).unwrap();
+        let size = usvg::Tree::from_data(&svg, &usvg::Options::default()).unwrap().size();
+        let png = Pixmap::decode_png(&std::fs::read(figs.join(format!("{name}.png"))).unwrap()).unwrap();
+        assert_eq!(png.width(), (size.width() * 2.0).ceil() as u32, "{name}");
+        assert_eq!(png.height(), (size.height() * 2.0).ceil() as u32, "{name}");
+        assert!(size.width() > 300.0 && size.height() > 150.0, "{name}: {size:?}");
+    }
+    // The logo has two tracks: titled after their files' stems by default... here both are
+    // `attributions`, and the BPNet track's seqlets are labelled with motif names.
+    let logo = std::fs::read_to_string(figs.join("logo.svg")).unwrap();
+    assert!(logo.matches(">attributions<").count() == 2, "track titles missing");
+    // Counts are (n_examples, n_motifs); a pair matrix is not accepted as counts of 215 motifs.
+    let err = plot(&[
+        "pairwise".into(), "--pairs".into(), s(out.join("BPNet/counts.npy")), "--motifs".into(), motifs,
+        "-o".into(), s(figs.join("bad.png")),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("counts.npy") && err.contains("215"), "{err}");
 }
 
 #[test]

@@ -18,6 +18,7 @@ pub mod attribute;
 pub mod count;
 pub mod extract;
 pub mod pairwise;
+pub mod plot;
 pub mod run;
 pub mod seqlets;
 pub mod shuffle;
@@ -132,6 +133,8 @@ subcommands! {
     Count(count::CountArgs),
     /// Motif pairs annotating seqlets of one example (tangermeme `pairwise_annotations`).
     Pairwise(pairwise::PairwiseArgs),
+    /// Figures from the files above: attribution logos, motif counts, co-occurrence heatmaps.
+    Plot(plot::PlotArgs),
 }
 
 /// Runs a parsed command line.

@@ -37,6 +37,28 @@ impl Motif {
     pub fn width(&self) -> usize {
         self.pwm.ncols()
     }
+
+    /// The name to show in figures and tables: the text after the matrix id
+    /// (`"MA0139.2 CTCF"` → `"CTCF"`), or the whole name when it is one word.
+    ///
+    /// ```
+    /// let m = motiflift::io::meme::Motif { name: "MA0139.2 CTCF".into(), pwm: ndarray::Array2::zeros((4, 1)) };
+    /// assert_eq!(m.display_name(), "CTCF");
+    /// ```
+    pub fn display_name(&self) -> &str {
+        display_name(&self.name)
+    }
+}
+
+/// The text after the matrix id of a motif name (`"MA0139.2 CTCF"` → `"CTCF"`), or the whole
+/// name when it is one word.
+///
+/// ```
+/// assert_eq!(motiflift::io::meme::display_name("MA0004.1 Arnt"), "Arnt");
+/// assert_eq!(motiflift::io::meme::display_name("pattern_0"), "pattern_0");
+/// ```
+pub fn display_name(name: &str) -> &str {
+    name.split_once(' ').map_or(name, |(_, rest)| rest)
 }
 
 /// Reads every motif of a MEME file (`.gz` → gzip), in file order.

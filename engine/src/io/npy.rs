@@ -18,6 +18,7 @@ enum Dtype {
     I8,
     U8,
     I32,
+    U32,
     I64,
     F32,
     F64,
@@ -57,6 +58,7 @@ fn load(path: &Path) -> Result<Raw> {
         "i1" => Some(Dtype::I8),
         "u1" => Some(Dtype::U8),
         "i4" => Some(Dtype::I32),
+        "u4" => Some(Dtype::U32),
         "i8" => Some(Dtype::I64),
         "f4" => Some(Dtype::F32),
         "f8" => Some(Dtype::F64),
@@ -228,6 +230,38 @@ pub fn read_i64_vec(path: impl AsRef<Path>) -> Result<Array<i64, Ix1>> {
         Some(Dtype::I32) => raw.parse::<i32>(path)?.mapv(i64::from),
         Some(Dtype::I64) => raw.parse::<i64>(path)?,
         _ => return Err(raw.wrong_dtype(path, "int32 or int64")),
+    };
+    into_dim(out, path)
+}
+
+/// Reads a numeric array of rank `D` (bool, int8, uint8, int32, uint32, int64, float32 or
+/// float64 — counts, co-occurrence matrices, attributions) as `f64`.
+///
+/// ```
+/// # let dir = std::env::temp_dir().join(format!("motiflift-doc-npy-f64-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// use motiflift::io::npy::{read_f64, write_npy};
+/// let path = dir.join("counts.npy");
+/// write_npy(&path, &ndarray::array![[3u32, 0], [1, 2]])?;
+/// let c: ndarray::Array2<f64> = read_f64(&path)?;
+/// assert_eq!(c, ndarray::array![[3.0, 0.0], [1.0, 2.0]]);
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), motiflift::Error>(())
+/// ```
+pub fn read_f64<D: Dimension>(path: impl AsRef<Path>) -> Result<Array<f64, D>> {
+    let path = path.as_ref();
+    let raw = load(path)?;
+    raw.check_ndim(path, D::NDIM, "a numeric array")?;
+    let out = match raw.dtype {
+        Some(Dtype::Bool) => raw.parse::<bool>(path)?.mapv(|v| f64::from(u8::from(v))),
+        Some(Dtype::I8) => raw.parse::<i8>(path)?.mapv(f64::from),
+        Some(Dtype::U8) => raw.parse::<u8>(path)?.mapv(f64::from),
+        Some(Dtype::I32) => raw.parse::<i32>(path)?.mapv(f64::from),
+        Some(Dtype::U32) => raw.parse::<u32>(path)?.mapv(f64::from),
+        Some(Dtype::I64) => raw.parse::<i64>(path)?.mapv(|v| v as f64),
+        Some(Dtype::F32) => raw.parse::<f32>(path)?.mapv(f64::from),
+        Some(Dtype::F64) => raw.parse::<f64>(path)?,
+        None => return Err(raw.wrong_dtype(path, "a numeric dtype (bool, int, uint or float)")),
     };
     into_dim(out, path)
 }
