@@ -28,10 +28,11 @@ pub(crate) struct Workspace {
     sums: Vec<u32>,
     /// Prefix sums of up to [`LANES`] rows, interleaved: `x_csum[j * LANES + r]`.
     x_csum: Vec<f64>,
-    lower: Vec<Entry>,
-    upper: Vec<Entry>,
-    /// `cands[j]`: the candidates of length `max_len − j`, sorted by `(PM, k)`.
-    cands: Vec<Vec<Entry>>,
+    /// The candidates of every length, shortest first, each length sorted by `(PM, k)`
+    /// once all are built (each is built from the previous one in order of start).
+    cands: Vec<Entry>,
+    /// `ends[j]`: one past the last candidate of length `min_len + j` in `cands`.
+    ends: Vec<usize>,
     called: Vec<u64>,
     stamp: u64,
 }
@@ -48,19 +49,20 @@ pub(crate) struct Call {
 impl Workspace {
     pub fn new(l: usize, n_lens: usize) -> Self {
         Self {
-            bins: vec![0; l],
-            sums: vec![0; l],
+            // Zeros past the row, so that the screening reads whole blocks.
+            bins: vec![0; l + SCREEN],
+            sums: vec![0; l + SCREEN],
             x_csum: vec![0.0; (l + 1) * LANES],
-            lower: Vec::with_capacity(l),
-            upper: Vec::with_capacity(l),
-            cands: (0..n_lens).map(|_| Vec::with_capacity(l)).collect(),
+            cands: Vec::with_capacity(4 * l),
+            ends: Vec::with_capacity(n_lens),
             called: vec![0; l],
             stamp: 0,
         }
     }
 
     /// Bins `row` and builds, for every length, the candidates whose triangle maximum is below
-    /// `threshold`, each length sorted stably by `PM` (ties by start).
+    /// `threshold`, each length sorted stably by `PM` (ties by start). `row` has the length
+    /// the workspace was made for.
     pub fn build<T: Attribution>(
         &mut self,
         row: &[T],
@@ -86,9 +88,11 @@ impl Workspace {
         self.stamp += 1;
         let stamp = self.stamp;
         let mut n = 0;
-        for (j, cands) in self.cands.iter().enumerate() {
-            let len = max_len - j;
-            for e in cands {
+        let min_len = max_len + 1 - self.ends.len();
+        for (j, &end) in self.ends.iter().enumerate().rev() {
+            let len = min_len + j;
+            let begin = if j == 0 { 0 } else { self.ends[j - 1] };
+            for e in &self.cands[begin..end] {
                 if e.pm >= threshold {
                     break;
                 }
@@ -112,15 +116,12 @@ impl Workspace {
     /// sequentially from 0.0, as tangermeme; the rows are interleaved only to overlap the
     /// latencies of their additions) for [`Workspace::attribution`], up to `C[upto]`.
     pub fn prefix_sums<T: Attribution>(&mut self, rows: &[&[T]], upto: usize) {
-        let mut lanes = [rows[0]; LANES];
-        lanes[..rows.len()].copy_from_slice(rows);
-        let mut s = [0.0f64; LANES];
-        for (j, c) in self.x_csum[LANES..(upto + 1) * LANES].chunks_exact_mut(LANES).enumerate() {
-            for ((c, s), lane) in c.iter_mut().zip(&mut s).zip(&lanes) {
-                *s += lane[j].to_f64();
-                *c = *s;
-            }
+        let mut lanes = [&rows[0][..upto]; LANES];
+        for (lane, row) in lanes.iter_mut().zip(rows) {
+            *lane = &row[..upto];
         }
+        let out = &mut self.x_csum[LANES..(upto + 1) * LANES];
+        dispatch!(prefix_sums_kernel / prefix_sums_kernel_avx2(&lanes, out))
     }
 
     /// `C[end] − C[start]` of the `lane`-th row given to [`Workspace::prefix_sums`].
@@ -141,41 +142,55 @@ fn build_kernel<T: Attribution>(
     threshold: f64,
 ) {
     let l = row.len();
-    bins.bins_into(row, &mut ws.bins);
-
-    ws.lower.clear();
-    if min_len <= l {
-        // p < threshold exactly when the bins sum to at least the cutoff (the options keep
-        // every sum below 2^31). Most spans are far from it, so the sums of every start
-        // are built, and screened by blocks, with loops that vectorise.
-        let cut = null.cutoff(min_len, threshold) as u32;
-        let r = null.tail(min_len);
-        let n_starts = l + 1 - min_len;
-        let sums = &mut ws.sums[..n_starts];
-        sums.copy_from_slice(&ws.bins[..n_starts]);
-        for j in 1..min_len {
-            for (s, &b) in sums.iter_mut().zip(&ws.bins[j..]) {
-                *s += b;
-            }
+    bins.bins_into(row, &mut ws.bins[..l]);
+    ws.cands.clear();
+    ws.ends.clear();
+    if min_len > l {
+        ws.ends.resize(max_len + 1 - min_len, 0);
+        return;
+    }
+    // p < threshold exactly when the bins sum to at least the cutoff (the options keep every
+    // sum below 2^31). Most spans are far from it, so the sums of every start are built, and
+    // screened by blocks, with loops that vectorise; the zeros after the row make every block
+    // whole (sums of starts past the last are never read).
+    let cut = null.cutoff(min_len, threshold) as u32;
+    let r = null.tail(min_len);
+    let n_starts = l + 1 - min_len;
+    let n_blocks = n_starts.div_ceil(SCREEN);
+    let sums = &mut ws.sums[..n_blocks * SCREEN];
+    sums.copy_from_slice(&ws.bins[..sums.len()]);
+    for j in 1..min_len {
+        for (s, &b) in sums.iter_mut().zip(&ws.bins[j..]) {
+            *s += b;
         }
-        for (c, block) in sums.chunks(SCREEN).enumerate() {
-            if block.iter().copied().max().unwrap_or(0) < cut {
+    }
+    for (c, block) in sums.chunks_exact(SCREEN).enumerate() {
+        if block.iter().fold(0, |m, &v| m.max(v)) < cut {
+            continue;
+        }
+        for (g, lane) in block.chunks_exact(LANE).enumerate() {
+            if lane.iter().fold(0, |m, &v| m.max(v)) < cut {
                 continue;
             }
-            for (i, &sum) in block.iter().enumerate() {
-                if sum >= cut {
+            for (i, &sum) in lane.iter().enumerate() {
+                let k = c * SCREEN + g * LANE + i;
+                if sum >= cut && k < n_starts {
                     let p = r[sum as usize];
-                    ws.lower.push(Entry { k: c * SCREEN + i, sum, pm: p, tm: p });
+                    ws.cands.push(Entry { k, sum, pm: p, tm: p });
                 }
             }
         }
     }
-    for len in min_len..=max_len {
-        if len > min_len {
+    ws.ends.push(ws.cands.len());
+    // Each longer length from the candidates of the one before, in order of start. Once a
+    // length has none, no longer one has any.
+    let mut begin = 0;
+    for len in min_len + 1..=max_len {
+        let end = ws.cands.len();
+        if end > begin {
             let r = null.tail(len);
-            ws.upper.clear();
-            for w in ws.lower.windows(2) {
-                let (a, b) = (w[0], w[1]);
+            for a in begin..end - 1 {
+                let (a, b) = (ws.cands[a], ws.cands[a + 1]);
                 if b.k != a.k + 1 {
                     continue;
                 }
@@ -183,18 +198,23 @@ fn build_kernel<T: Attribution>(
                 let pm = max(r[sum as usize], a.pm);
                 let tm = max(pm, b.tm);
                 if tm < threshold {
-                    ws.upper.push(Entry { k: a.k, sum, pm, tm });
+                    ws.cands.push(Entry { k: a.k, sum, pm, tm });
                 }
             }
-            std::mem::swap(&mut ws.lower, &mut ws.upper);
         }
-        let c = &mut ws.cands[max_len - len];
-        c.clear();
-        c.extend_from_slice(&ws.lower);
-        // Gathered by ascending start, so sorting by (PM, start) is the stable sort by PM.
-        c.sort_unstable_by(|x, y| x.pm.total_cmp(&y.pm).then(x.k.cmp(&y.k)));
+        begin = end;
+        ws.ends.push(ws.cands.len());
     }
+    // Gathered by ascending start, so sorting by (PM, start) is the stable sort by PM.
+    let mut begin = 0;
+    for &end in &ws.ends {
+        let c = &mut ws.cands[begin..end];
+        if c.len() > 1 {
+            c.sort_unstable_by(|x, y| x.pm.total_cmp(&y.pm).then(x.k.cmp(&y.k)));
+        }
+        begin = end;
     }
+}
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
@@ -210,11 +230,33 @@ fn build_kernel_avx2<T: Attribution>(
     build_kernel(ws, row, bins, null, min_len, max_len, threshold)
 }
 
-/// Starts screened at once for the shortest length.
+/// [`Workspace::prefix_sums`] of rows cut to one length: `out[j * LANES + r]` is the sum of
+/// `lanes[r][..=j]`, added in order from 0.0.
+#[inline(always)]
+fn prefix_sums_kernel<T: Attribution>(lanes: &[&[T]; LANES], out: &mut [f64]) {
+    let mut s = [0.0f64; LANES];
+    for (j, c) in out.chunks_exact_mut(LANES).enumerate() {
+        let v: [f64; LANES] = std::array::from_fn(|r| lanes[r][j].to_f64());
+        for (s, v) in s.iter_mut().zip(v) {
+            *s += v;
+        }
+        c.copy_from_slice(&s);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn prefix_sums_kernel_avx2<T: Attribution>(lanes: &[&[T]; LANES], out: &mut [f64]) {
+    prefix_sums_kernel(lanes, out)
+}
+
+/// Starts screened at once for the shortest length, in groups of [`LANE`].
 const SCREEN: usize = 64;
+/// Starts screened together within a block that has a hit (one AVX2 vector of `u32`).
+const LANE: usize = 8;
 
 /// Rows whose prefix sums are computed together.
-pub(crate) const LANES: usize = 4;
+pub(crate) const LANES: usize = 8;
 
 /// numba's `max(a, b)` on floats with no NaN.
 #[inline]
