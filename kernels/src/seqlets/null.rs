@@ -201,17 +201,32 @@ impl NullTables {
 
         let mut tails = Vec::with_capacity(max_len);
         // Row L of the sum distribution (n_bins * L entries, the last one zero) at offset
-        // `pad`, between zeros, so that every block of outputs reads whole slices.
+        // `pad` of `cur`, between zeros, so that every block of outputs reads whole slices.
+        // The convolution reads the previous row from SHIFTS copies of it, copy s shifted s
+        // values left, so that each slice it reads starts on a 32-byte boundary. Rows only
+        // grow, so writing a row over the previous one leaves zeros around it.
         let pad = n_bins + BLOCK;
         let width = pad + n_bins * max_len.max(1) + BLOCK;
-        let mut prev = vec![0.0f64; width];
         let mut cur = vec![0.0f64; width];
-        prev[pad..pad + n_bins].copy_from_slice(&f);
-        tails.push(tail_sums(&prev[pad..pad + n_bins]));
+        let mut copies = vec![0.0f64; SHIFTS * width + SHIFTS];
+        // Any start is correct; an aligned one is faster.
+        let base = copies.as_ptr().align_offset(32) % SHIFTS;
+        let copies = &mut copies[base..base + SHIFTS * width];
+        // (j, f[j], where the slice for bin j in the block at m0 starts in `copies`, less m0)
+        let nz: Vec<(usize, f64, usize)> = nz
+            .iter()
+            .map(|&(j, fj)| {
+                let s = (pad - j) % SHIFTS;
+                (j, fj, s * width + pad - j - s)
+            })
+            .collect();
+        cur[pad..pad + n_bins].copy_from_slice(&f);
+        tails.push(tail_sums(&cur[pad..pad + n_bins]));
         for len in 2..=max_len {
+            shift_copies(copies, width, &cur[pad..pad + n_bins * (len - 1)], pad);
             let n_prev = n_bins * (len - 1);
             let n_out = n_prev + n_bins - 1;
-            let row = Row { prev: &prev, pad, n_prev };
+            let row = Row { copies, n_prev };
             cur[pad..pad + n_out].par_chunks_mut(BLOCK * BLOCKS_PER_TASK).enumerate().for_each(
                 |(c, out)| {
                     dispatch!(convolve / convolve_avx2(&row, &nz, c * BLOCK * BLOCKS_PER_TASK, out))
@@ -219,7 +234,6 @@ impl NullTables {
             );
             cur[pad + n_out] = 0.0;
             tails.push(tail_sums(&cur[pad..pad + n_bins * len]));
-            std::mem::swap(&mut prev, &mut cur);
         }
         Self { tails }
     }
@@ -240,6 +254,8 @@ impl NullTables {
 /// Outputs per block of the convolution: the block's accumulators stay in registers (8 AVX2
 /// registers) while the nonzero bins stream by.
 const BLOCK: usize = 32;
+/// Shifted copies of the previous row: one per float64 of a 32-byte vector.
+const SHIFTS: usize = 4;
 /// Blocks per parallel task.
 const BLOCKS_PER_TASK: usize = 16;
 /// Values binned per step of the histogram: binned into a buffer first (a loop that
@@ -290,28 +306,35 @@ fn count_into(h: &mut [u32], n_bins: usize, bins: &[u32]) {
     }
 }
 
-/// The previous row of the sum distribution, at offset `pad` between zeros.
+/// Writes `row` (which starts at `pad`) into the `SHIFTS` copies of width `width`: copy `s`
+/// holds it `s` values to the left.
+fn shift_copies(copies: &mut [f64], width: usize, row: &[f64], pad: usize) {
+    for (s, copy) in copies.chunks_exact_mut(width).enumerate() {
+        copy[pad - s..pad - s + row.len()].copy_from_slice(row);
+    }
+}
+
+/// The previous row of the sum distribution, in its shifted copies.
 struct Row<'a> {
-    prev: &'a [f64],
-    pad: usize,
+    copies: &'a [f64],
     n_prev: usize,
 }
 
 /// `out[m − m_base] = Σ_i prev[i] · f[m − i]` over ascending `i`, from `+0.0`, each product
 /// rounded before its addition. Terms reading the zeros around the row add `+0.0`, which
-/// leaves a non-negative sum unchanged.
+/// leaves a non-negative sum unchanged. `nz` holds the nonzero bins in descending order
+/// with where their slices start (see [`NullTables::new`]); `m_base` is a multiple of `BLOCK`.
 #[inline(always)]
-fn convolve(row: &Row<'_>, nz: &[(usize, f64)], m_base: usize, out: &mut [f64]) {
+fn convolve(row: &Row<'_>, nz: &[(usize, f64, usize)], m_base: usize, out: &mut [f64]) {
     for (b, block) in out.chunks_mut(BLOCK).enumerate() {
         let m0 = m_base + b * BLOCK;
         // Nonzero bins j (descending in nz) reaching an output: m0 − n_prev < j < m0 + BLOCK.
-        let hi = nz.partition_point(|&(j, _)| j >= m0 + BLOCK);
-        let lo = nz.partition_point(|&(j, _)| j + row.n_prev > m0);
+        let hi = nz.partition_point(|&(j, ..)| j >= m0 + BLOCK);
+        let lo = nz.partition_point(|&(j, ..)| j + row.n_prev > m0);
         let mut acc = [0.0f64; BLOCK];
-        for &(j, fj) in &nz[hi..lo.max(hi)] {
-            // In bounds: the row has `pad >= j` zeros before it and `BLOCK` after it.
-            let o = row.pad + m0 - j;
-            for (a, &p) in acc.iter_mut().zip(&row.prev[o..o + BLOCK]) {
+        for &(_, fj, at) in &nz[hi..lo.max(hi)] {
+            let at = at + m0;
+            for (a, &p) in acc.iter_mut().zip(&row.copies[at..at + BLOCK]) {
                 *a += p * fj;
             }
         }
@@ -323,7 +346,7 @@ fn convolve(row: &Row<'_>, nz: &[(usize, f64)], m_base: usize, out: &mut [f64]) 
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn convolve_avx2(row: &Row<'_>, nz: &[(usize, f64)], m_base: usize, out: &mut [f64]) {
+fn convolve_avx2(row: &Row<'_>, nz: &[(usize, f64, usize)], m_base: usize, out: &mut [f64]) {
     convolve(row, nz, m_base, out)
 }
 
