@@ -65,6 +65,10 @@ pub struct Annotations {
 /// matrices in list order, the nearest are ranked by p-value. `n_nearest` above the number of
 /// motifs returns every motif. No seqlets give empty arrays.
 ///
+/// Tomtom runs with [`TomtomOptions::default`]: the fast one-hot null, whose motif indices are
+/// tangermeme's and whose p-values equal tangermeme's up to rounding (below 1e-12 relative);
+/// [`annotate_seqlets_with`] and `exact: true` give tangermeme's p-values bit for bit.
+///
 /// Errors, naming the seqlet (its 0-based row): an empty span, a span past the end of the
 /// sequence, an example index outside `X`; a motif that is not `(4, w)`; and the Tomtom errors
 /// (every seqlet all-N, a non-finite motif value).

@@ -34,7 +34,7 @@ pub const ANNOTATION_COLUMNS: [&str; 3] = ["motif_idx", "motif", "motif_p-value"
 ///     "motiflift", "annotate", "--seqlets", "s.tsv", "-i", "X.npy", "--motifs", "db.meme", "-o", "a.tsv",
 /// ]).unwrap();
 /// let motiflift::cli::Command::Annotate(args) = cli.command else { panic!("not annotate") };
-/// assert_eq!((args.n_nearest, args.fast), (1, false));
+/// assert_eq!((args.n_nearest, args.exact), (1, false));
 /// ```
 #[derive(Debug, Args)]
 pub struct AnnotateArgs {
@@ -50,10 +50,11 @@ pub struct AnnotateArgs {
     /// Matches kept per seqlet.
     #[arg(long, default_value_t = 1, value_name = "K")]
     pub n_nearest: usize,
-    /// Tomtom's fast one-hot null: the same motif indices, p-values equal to tangermeme's up to
-    /// rounding (about 1e-15 relative) instead of bit for bit, many times faster.
+    /// tangermeme's p-values bit for bit (Tomtom's exact null), several times slower. Without it
+    /// the motif indices are the same and the p-values equal up to rounding (below 1e-12
+    /// relative).
     #[arg(long)]
-    pub fast: bool,
+    pub exact: bool,
     /// Output table: `.parquet`/`.pq` for Parquet, anything else TSV.
     #[arg(short, long, value_name = "annotated.tsv")]
     pub output: PathBuf,
@@ -91,7 +92,7 @@ impl AnnotateArgs {
         let motifs = read_meme(&self.motifs)?;
         let options = TomtomOptions {
             n_nearest: Some(self.n_nearest),
-            exact: !self.fast,
+            exact: self.exact,
             ..TomtomOptions::default()
         };
         let hits = annotate_seqlets_with(x.view(), &rows, &motifs, &options).map_err(in_seqlets)?;

@@ -30,7 +30,7 @@ use crate::{Error, Result};
 ///     "motiflift", "tomtom", "--query", "q.meme", "--target", "db.meme", "--n-nearest", "5", "-o", "h.tsv",
 /// ]).unwrap();
 /// let motiflift::cli::Command::Tomtom(args) = cli.command else { panic!("not tomtom") };
-/// assert_eq!((args.n_nearest, args.n_score_bins, args.exact_targets), (Some(5), 100, false));
+/// assert_eq!((args.n_nearest, args.n_score_bins, args.exact_targets, args.exact), (Some(5), 100, false, false));
 /// ```
 #[derive(Debug, Args)]
 pub struct TomtomArgs {
@@ -58,6 +58,10 @@ pub struct TomtomArgs {
     /// Compare with the targets as given only, not their reverse complements.
     #[arg(long)]
     pub forward_only: bool,
+    /// memelite's p-values bit for bit. Without it some queries (one-hot ones) take a faster
+    /// null with the same hits and p-values equal up to rounding (below 1e-12 relative).
+    #[arg(long)]
+    pub exact: bool,
     /// Output table: `.parquet`/`.pq` for Parquet, anything else TSV.
     #[arg(short, long, value_name = "hits.tsv")]
     pub output: PathBuf,
@@ -93,6 +97,7 @@ impl TomtomArgs {
             n_median_bins: self.n_median_bins,
             n_target_bins: (!self.exact_targets).then_some(self.n_target_bins),
             reverse_complement: !self.forward_only,
+            exact: self.exact,
             ..TomtomOptions::default()
         };
         if options.n_nearest == Some(0) {

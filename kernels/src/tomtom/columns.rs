@@ -23,8 +23,9 @@ pub(crate) struct ColumnStats {
 }
 
 /// `g[u] = −sqrt(z)` (or `0.0` when `z <= 0`) with
-/// `z = ((((norm + Yn[u]) − 2x₀·Y₀[u]) − 2x₁·Y₁[u]) − 2x₂·Y₂[u]) − 2x₃·Y₃[u]`.
-pub(crate) fn distance_row(col: &Column, targets: &Targets, g: &mut [f64]) {
+/// `z = ((((norm + Yn[u]) − 2x₀·Y₀[u]) − 2x₁·Y₁[u]) − 2x₂·Y₂[u]) − 2x₃·Y₃[u]`; returns the
+/// row's `(min, max)`.
+pub(crate) fn distance_row(col: &Column, targets: &Targets, g: &mut [f64]) -> (f64, f64) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
@@ -32,42 +33,80 @@ pub(crate) fn distance_row(col: &Column, targets: &Targets, g: &mut [f64]) {
             return unsafe { distance_row_avx2(col, targets, g) };
         }
     }
-    distance_row_impl(col, targets, g);
+    distance_row_impl(col, targets, g)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn distance_row_avx2(col: &Column, targets: &Targets, g: &mut [f64]) {
-    distance_row_impl(col, targets, g);
+unsafe fn distance_row_avx2(col: &Column, targets: &Targets, g: &mut [f64]) -> (f64, f64) {
+    distance_row_impl(col, targets, g)
 }
 
+/// Lanes of the min/max accumulators.
+const LANES: usize = 8;
+
 #[inline(always)]
-fn distance_row_impl(col: &Column, targets: &Targets, g: &mut [f64]) {
+fn distance_row_impl(col: &Column, targets: &Targets, g: &mut [f64]) -> (f64, f64) {
     let x = col.values.map(|v| 2.0 * v);
     let [y0, y1, y2, y3] = &targets.rows;
     let n = g.len();
     let (y0, y1, y2, y3, yn) = (&y0[..n], &y1[..n], &y2[..n], &y3[..n], &targets.norms[..n]);
-    for u in 0..n {
-        let mut z = col.norm + yn[u];
-        z -= x[0] * y0[u];
-        z -= x[1] * y1[u];
-        z -= x[2] * y2[u];
-        z -= x[3] * y3[u];
-        g[u] = if z > 0.0 { -z.sqrt() } else { 0.0 };
+    let one = |yn: f64, y0: f64, y1: f64, y2: f64, y3: f64| {
+        let mut z = col.norm + yn;
+        z -= x[0] * y0;
+        z -= x[1] * y1;
+        z -= x[2] * y2;
+        z -= x[3] * y3;
+        if z > 0.0 { -z.sqrt() } else { 0.0 }
+    };
+    // No NaN and no -0.0 occur (every value is -sqrt(z) with z > 0, or +0.0), so the
+    // comparison form gives the bits of numpy's min and max in any order: lanes that
+    // vectorise, folded at the end.
+    let (mut min, mut max) = ([9_999_999.9f64; LANES], [-9_999_999.9f64; LANES]);
+    let full = n - n % LANES;
+    let chunks = g[..full]
+        .chunks_exact_mut(LANES)
+        .zip(yn[..full].chunks_exact(LANES))
+        .zip(y0[..full].chunks_exact(LANES))
+        .zip(y1[..full].chunks_exact(LANES))
+        .zip(y2[..full].chunks_exact(LANES))
+        .zip(y3[..full].chunks_exact(LANES));
+    for (((((gs, yn), y0), y1), y2), y3) in chunks {
+        for l in 0..LANES {
+            let v = one(yn[l], y0[l], y1[l], y2[l], y3[l]);
+            gs[l] = v;
+            min[l] = if v < min[l] { v } else { min[l] };
+            max[l] = if v > max[l] { v } else { max[l] };
+        }
     }
+    for u in full..n {
+        let v = one(yn[u], y0[u], y1[u], y2[u], y3[u]);
+        g[u] = v;
+        min[0] = if v < min[0] { v } else { min[0] };
+        max[0] = if v > max[0] { v } else { max[0] };
+    }
+    let min = min
+        .into_iter()
+        .fold(9_999_999.9f64, |a, v| if v < a { v } else { a });
+    let max = max
+        .into_iter()
+        .fold(-9_999_999.9f64, |a, v| if v > a { v } else { a });
+    (min, max)
 }
 
 /// Scratch of [`column_stats`].
 #[derive(Debug, Default)]
 pub(crate) struct StatsScratch {
-    bins: Vec<u64>,
+    /// Counts in u32: a target set has far fewer than 2^32 columns (each takes 32 bytes).
+    bins: Vec<u32>,
     idx: Vec<u32>,
 }
 
-/// Min, max and memelite's binned median of `g` with `n_median_bins` bins and the unique-column
-/// counts as weights.
+/// Min, max and memelite's binned median of `g` (whose min and max are given) with
+/// `n_median_bins` bins and the unique-column counts as weights.
 pub(crate) fn column_stats(
     g: &[f64],
+    (min, max): (f64, f64),
     targets: &Targets,
     n_median_bins: usize,
     scratch: &mut StatsScratch,
@@ -76,37 +115,37 @@ pub(crate) fn column_stats(
     {
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2, the only feature the function enables.
-            return unsafe { column_stats_avx2(g, targets, n_median_bins, scratch) };
+            return unsafe { column_stats_avx2(g, (min, max), targets, n_median_bins, scratch) };
         }
     }
-    column_stats_impl(g, targets, n_median_bins, scratch)
+    column_stats_impl(g, (min, max), targets, n_median_bins, scratch)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn column_stats_avx2(
     g: &[f64],
+    range: (f64, f64),
     targets: &Targets,
     n_median_bins: usize,
     scratch: &mut StatsScratch,
 ) -> ColumnStats {
-    column_stats_impl(g, targets, n_median_bins, scratch)
+    column_stats_impl(g, range, targets, n_median_bins, scratch)
 }
+
+/// Sub-histograms of the median counts (independent chains of increments).
+const SUB: usize = 4;
+/// Values per block of the stopping-bin sum (blocks without the bin are skipped).
+const BLOCK: usize = 64;
 
 #[inline(always)]
 fn column_stats_impl(
     g: &[f64],
+    (min, max): (f64, f64),
     targets: &Targets,
     n_median_bins: usize,
     scratch: &mut StatsScratch,
 ) -> ColumnStats {
-    // No NaN and no -0.0 occur (every value is -sqrt(z) with z > 0, or +0.0), so the
-    // comparison form gives the bits of numpy's min and max in any order.
-    let (mut min, mut max) = (9_999_999.9f64, -9_999_999.9f64);
-    for &v in g {
-        min = if v < min { v } else { min };
-        max = if v > max { v } else { max };
-    }
     let r = max - min;
     if r == 0.0 {
         return ColumnStats {
@@ -115,94 +154,198 @@ fn column_stats_impl(
             median: min,
         };
     }
-    // The bin of every value first (a loop that vectorises), then the counts in order.
+    // The bin of every value first (a loop that vectorises), then the counts: integers, so
+    // their order does not matter.
     let scale = (n_median_bins - 1) as f64;
     let StatsScratch { bins, idx } = scratch;
     idx.clear();
-    idx.extend(g.iter().map(|&v| (((v - min) / r) * scale) as u32));
+    idx.resize(g.len(), 0);
+    median_indices(g, (min, r, scale), idx);
     bins.clear();
-    bins.resize(n_median_bins, 0);
-    for (&b, &c) in idx.iter().zip(&targets.counts) {
-        bins[b as usize] += c;
+    bins.resize(SUB * n_median_bins, 0);
+    let counts = &targets.counts[..g.len()];
+    let full = g.len() - g.len() % SUB;
+    for (b, c) in idx[..full]
+        .chunks_exact(SUB)
+        .zip(counts[..full].chunks_exact(SUB))
+    {
+        for l in 0..SUB {
+            bins[l * n_median_bins + b[l] as usize] += c[l] as u32;
+        }
+    }
+    for (&b, &c) in idx[full..].iter().zip(&counts[full..]) {
+        bins[b as usize] += c as u32;
     }
     let mut running = 0u64;
     let mut stop = n_median_bins - 1;
-    for (b, &c) in bins.iter().enumerate() {
+    let mut in_stop = 0;
+    for b in 0..n_median_bins {
+        let c: u64 = (0..SUB)
+            .map(|l| u64::from(bins[l * n_median_bins + b]))
+            .sum();
         running += c;
+        in_stop = c;
         if running as f64 >= targets.half {
             stop = b;
             break;
         }
     }
+    // The stopping bin's values in ascending order (memelite's additions).
+    let stop = stop as u32;
     let mut sum = 0.0;
-    for ((&v, &c), &b) in g.iter().zip(&targets.counts).zip(idx.iter()) {
-        if b as usize == stop {
-            sum += v * c as f64;
+    for ((gs, cs), bs) in g
+        .chunks(BLOCK)
+        .zip(counts.chunks(BLOCK))
+        .zip(idx.chunks(BLOCK))
+    {
+        if !bs.iter().fold(false, |hit, &b| hit | (b == stop)) {
+            continue;
+        }
+        for ((&v, &c), &b) in gs.iter().zip(cs).zip(bs) {
+            if b == stop {
+                sum += v * c as f64;
+            }
         }
     }
     ColumnStats {
         min,
         max,
-        median: sum / bins[stop] as f64,
+        median: sum / in_stop as f64,
     }
+}
+
+/// How [`bin_row`] sums the histogram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Histogram {
+    /// memelite's bits: the weights `w[u]` added in ascending `u`.
+    Exact,
+    /// Integer counts per bin, divided by the total once: equal up to rounding, no chain of
+    /// dependent floating-point additions.
+    Counts,
 }
 
 /// The binned stage of one column: `x[u] = floor((g[u] − m) · bin_scale + 0.5)` with
-/// `m = median + i_min`, and the histogram `f[b] = Σ_{x[u] = b} w[u]` (ascending `u`).
+/// `m = median + i_min`, and the histogram `f[b] = Σ_{x[u] = b} w[u]` (see [`Histogram`]).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn bin_row(
     g: &[f64],
     median: f64,
-    i_min: i64,
-    bin_scale: i64,
+    (i_min, bin_scale): (i64, i64),
     targets: &Targets,
     x: &mut [u16],
     f: &mut [f64],
-) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, the only feature the function enables.
-            return unsafe { bin_row_avx2(g, median, i_min, bin_scale, targets, x, f) };
-        }
-    }
-    bin_row_impl(g, median, i_min, bin_scale, targets, x, f);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn bin_row_avx2(
-    g: &[f64],
-    median: f64,
-    i_min: i64,
-    bin_scale: i64,
-    targets: &Targets,
-    x: &mut [u16],
-    f: &mut [f64],
-) {
-    bin_row_impl(g, median, i_min, bin_scale, targets, x, f);
-}
-
-#[inline(always)]
-fn bin_row_impl(
-    g: &[f64],
-    median: f64,
-    i_min: i64,
-    bin_scale: i64,
-    targets: &Targets,
-    x: &mut [u16],
-    f: &mut [f64],
+    histogram: Histogram,
+    counts: &mut Vec<u32>,
 ) {
     let m = median + i_min as f64;
     let scale = bin_scale as f64;
     let top = (f.len() - 1) as f64;
-    // Always within [0, n_score_bins] (§7.4); the clamp only guards the index.
-    for (&v, xv) in g.iter().zip(x.iter_mut()) {
-        *xv = ((v - m) * scale + 0.5).floor().clamp(0.0, top) as u16;
-    }
+    score_bins(g, (m, scale, top), x);
     f.fill(0.0);
-    for (&b, &w) in x.iter().zip(&targets.weights) {
-        f[b as usize] += w;
+    match histogram {
+        Histogram::Exact => {
+            for (&b, &w) in x.iter().zip(&targets.weights) {
+                f[b as usize] += w;
+            }
+        }
+        Histogram::Counts => {
+            let nb = f.len();
+            counts.clear();
+            counts.resize(SUB * nb, 0);
+            let c = &targets.counts[..x.len()];
+            let full = x.len() - x.len() % SUB;
+            for (b, c) in x[..full].chunks_exact(SUB).zip(c[..full].chunks_exact(SUB)) {
+                for l in 0..SUB {
+                    counts[l * nb + b[l] as usize] += c[l] as u32;
+                }
+            }
+            for (&b, &c) in x[full..].iter().zip(&c[full..]) {
+                counts[b as usize] += c as u32;
+            }
+            let total = targets.half * 2.0;
+            for (k, fv) in f.iter_mut().enumerate() {
+                let n: u32 = (0..SUB).map(|l| counts[l * nb + k]).sum();
+                *fv = f64::from(n) / total;
+            }
+        }
     }
+}
+
+/// `idx[u] = trunc(((g[u] − min) / r) · scale)`, memelite's median bin (in `0..=scale`).
+#[inline(always)]
+fn median_indices(g: &[f64], params: (f64, f64, f64), idx: &mut [u32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, the only feature the function enables.
+        return unsafe { median_indices_avx2(g, params, idx) };
+    }
+    median_indices_tail(g, params, idx);
+}
+
+fn median_indices_tail(g: &[f64], (min, r, scale): (f64, f64, f64), idx: &mut [u32]) {
+    for (o, &v) in idx.iter_mut().zip(g) {
+        *o = (((v - min) / r) * scale) as u32;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn median_indices_avx2(g: &[f64], (min, r, scale): (f64, f64, f64), idx: &mut [u32]) {
+    use std::arch::x86_64::*;
+    let (vmin, vr, vs) = (
+        _mm256_set1_pd(min),
+        _mm256_set1_pd(r),
+        _mm256_set1_pd(scale),
+    );
+    let full = g.len() - g.len() % 4;
+    for (gs, out) in g[..full].chunks_exact(4).zip(idx.chunks_exact_mut(4)) {
+        // SAFETY: both chunks hold 4 elements.
+        let v = unsafe { _mm256_loadu_pd(gs.as_ptr()) };
+        let t = _mm256_mul_pd(_mm256_div_pd(_mm256_sub_pd(v, vmin), vr), vs);
+        // In range (0..=scale), so truncation is the `as` conversion.
+        unsafe { _mm_storeu_si128(out.as_mut_ptr().cast(), _mm256_cvttpd_epi32(t)) };
+    }
+    median_indices_tail(&g[full..], (min, r, scale), &mut idx[full..]);
+}
+
+/// `x[u] = floor((g[u] − m) · scale + 0.5)`, always within `[0, top]` (§7.4; the clamp only
+/// guards the index).
+#[inline(always)]
+fn score_bins(g: &[f64], params: (f64, f64, f64), x: &mut [u16]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, the only feature the function enables.
+        return unsafe { score_bins_avx2(g, params, x) };
+    }
+    score_bins_tail(g, params, x);
+}
+
+fn score_bins_tail(g: &[f64], (m, scale, top): (f64, f64, f64), x: &mut [u16]) {
+    for (o, &v) in x.iter_mut().zip(g) {
+        *o = ((v - m) * scale + 0.5).floor().clamp(0.0, top) as u16;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn score_bins_avx2(g: &[f64], (m, scale, top): (f64, f64, f64), x: &mut [u16]) {
+    use std::arch::x86_64::*;
+    let (vm, vs, half) = (
+        _mm256_set1_pd(m),
+        _mm256_set1_pd(scale),
+        _mm256_set1_pd(0.5),
+    );
+    let (zero, vtop) = (_mm256_setzero_pd(), _mm256_set1_pd(top));
+    let full = g.len() - g.len() % 4;
+    for (gs, out) in g[..full].chunks_exact(4).zip(x.chunks_exact_mut(4)) {
+        // SAFETY: the chunks hold 4 values and 4 u16 (8 bytes).
+        let v = unsafe { _mm256_loadu_pd(gs.as_ptr()) };
+        let t = _mm256_add_pd(_mm256_mul_pd(_mm256_sub_pd(v, vm), vs), half);
+        let t = _mm256_min_pd(_mm256_max_pd(_mm256_floor_pd(t), zero), vtop);
+        let k = _mm256_cvttpd_epi32(t);
+        unsafe { _mm_storel_epi64(out.as_mut_ptr().cast(), _mm_packus_epi32(k, k)) };
+    }
+    score_bins_tail(&g[full..], (m, scale, top), &mut x[full..]);
 }
 
 #[cfg(test)]
@@ -224,22 +367,22 @@ mod tests {
         let mut bins = StatsScratch::default();
         let t = targets_with_counts(&[0.0; 5], &[1; 5]);
         assert_eq!(
-            column_stats(&[0.0, 4.0, 2.0, 1.0, 3.0], &t, 1000, &mut bins).median,
+            column_stats(&[0.0, 4.0, 2.0, 1.0, 3.0], (0.0, 4.0), &t, 1000, &mut bins).median,
             2.0
         );
         let t = targets_with_counts(&[0.0; 5], &[1, 6, 1, 1, 1]);
         assert_eq!(
-            column_stats(&[0.0, 4.0, 2.0, 1.0, 3.0], &t, 1000, &mut bins).median,
+            column_stats(&[0.0, 4.0, 2.0, 1.0, 3.0], (0.0, 4.0), &t, 1000, &mut bins).median,
             4.0
         );
         let t = targets_with_counts(&[0.0; 4], &[1; 4]);
         assert_eq!(
-            column_stats(&[0.0, 1.0, 2.0, 3.0], &t, 1000, &mut bins).median,
+            column_stats(&[0.0, 1.0, 2.0, 3.0], (0.0, 3.0), &t, 1000, &mut bins).median,
             1.0
         );
         let t = targets_with_counts(&[0.0; 4], &[1, 1, 2, 1]);
         assert_eq!(
-            column_stats(&[0.0, 1.0, 2.0, 3.0], &t, 1000, &mut bins).median,
+            column_stats(&[0.0, 1.0, 2.0, 3.0], (0.0, 3.0), &t, 1000, &mut bins).median,
             2.0
         );
     }
@@ -252,7 +395,7 @@ mod tests {
             norm: 1.0,
         };
         let mut g = vec![0.0; 3];
-        distance_row(&col, &t, &mut g);
+        assert_eq!(distance_row(&col, &t, &mut g), (-2.0, 0.0));
         assert_eq!(g, [-1.0, 0.0, -2.0]);
     }
 }

@@ -13,10 +13,11 @@
 //! every column, so the per-query work is the null and the alignment scan. The results are the
 //! same bits either way.
 //!
-//! With [`TomtomOptions::exact`] off, calls whose queries hold at most 8 distinct columns
+//! By default ([`TomtomOptions::exact`] off) calls whose queries hold at most 8 distinct columns
 //! (one-hot seqlets) replace the per-query null by span tails shared across queries
 //! (`tails.rs`): the same scores, offsets, overlaps, strands and nearest targets, p-values equal
-//! up to rounding (relative differences below 1e-12), several times faster than memelite.
+//! up to rounding (relative differences below 1e-12), several times faster than memelite. With
+//! `exact: true` every p-value has memelite's bits.
 //!
 //! ```
 //! use motiflift_kernels::tomtom::{Motif, TomtomOptions, tomtom};
@@ -46,7 +47,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::{Error, Result};
-use columns::{Column, ColumnStats, StatsScratch, bin_row, column_stats, distance_row};
+use columns::{Column, ColumnStats, Histogram, StatsScratch, bin_row, column_stats, distance_row};
 pub use motif::{Motif, MotifValue};
 use null::{NullParams, NullPath, NullScratch, null_path, null_survival};
 use prepare::Targets;
@@ -58,6 +59,7 @@ use tails::{Compositions, KeySet, Request, TailQuery, for_each_span, unit};
 /// ```
 /// let o = motiflift_kernels::tomtom::TomtomOptions { n_nearest: Some(3), ..Default::default() };
 /// assert_eq!((o.n_score_bins, o.n_median_bins, o.n_target_bins), (100, 1000, Some(100)));
+/// assert!(!o.exact);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TomtomOptions {
@@ -75,11 +77,11 @@ pub struct TomtomOptions {
     pub n_cache: usize,
     /// Also compare with the reverse complement of every target and merge the strands.
     pub reverse_complement: bool,
-    /// `true`: memelite's null, bit for bit. `false`: for calls whose queries hold at most 8
-    /// distinct columns (one-hot seqlets, N included) the null is computed from span tails
-    /// shared across queries — many times faster, p-values equal to memelite's up to rounding
-    /// (about 1e-15 relative), the same scores, offsets, overlaps and strands, and the same
-    /// nearest targets (a query whose ranking has a near tie is recomputed exactly). Other
+    /// `true`: memelite's null, bit for bit. `false` (the default): for calls whose queries
+    /// hold at most 8 distinct columns (one-hot seqlets, N included) the null is computed from
+    /// span tails shared across queries — many times faster, p-values equal to memelite's up to
+    /// rounding (below 1e-12 relative), the same scores, offsets, overlaps and strands, and the
+    /// same nearest targets (a query whose ranking has a near tie is recomputed exactly). Other
     /// calls, and queries memelite gives a dense null, use the exact computation.
     pub exact: bool,
 }
@@ -93,7 +95,7 @@ impl Default for TomtomOptions {
             n_target_bins: Some(100),
             n_cache: 100,
             reverse_complement: true,
-            exact: true,
+            exact: false,
         }
     }
 }
@@ -165,27 +167,40 @@ pub fn tomtom<Q: MotifValue>(
     let prep = Targets::new(targets, options.n_target_bins, options.reverse_complement);
     let n_unique = prep.n_unique();
 
-    // Distinct query columns and their statistics, once per call.
+    // Distinct query columns; the statistics of those used more than once (all of them for
+    // the one-hot fast path), once per call. A column of one query alone is done in its task,
+    // where its distance row is kept for the binned stage.
     let (columns, query_cols) = distinct_columns(queries);
-    let stats: Vec<ColumnStats> = columns
+    let q_max = queries.iter().map(Motif::width).max().unwrap_or(0);
+    let fast = !options.exact && columns.len() <= tails::MAX_SYMBOLS && q_max <= tails::MAX_WIDTH;
+    let mut uses = vec![0usize; columns.len()];
+    for &c in query_cols.iter().flatten() {
+        uses[c as usize] += 1;
+    }
+    let stats: Vec<Option<ColumnStats>> = columns
         .par_iter()
+        .zip(&uses)
         .map_init(
             || (vec![0.0; n_unique], StatsScratch::default()),
-            |(g, bins), col| {
-                distance_row(col, &prep, g);
-                column_stats(g, &prep, options.n_median_bins, bins)
+            |(g, bins), (col, &n)| {
+                (fast || n > 1).then(|| {
+                    let range = distance_row(col, &prep, g);
+                    column_stats(g, range, &prep, options.n_median_bins, bins)
+                })
             },
         )
         .collect();
 
-    // Each query's scale (§7.4), and the binned rows shared by several queries.
-    let classes: Vec<Class> = query_cols
+    // Each query's scale (§7.4) where its columns' statistics are known, and the binned rows
+    // shared by several queries.
+    let classes: Vec<Option<Class>> = query_cols
         .iter()
-        .map(|cols| Class::new(cols, &stats, options.n_score_bins))
+        .map(|cols| {
+            let stats: Option<Vec<ColumnStats>> = cols.iter().map(|&c| stats[c as usize]).collect();
+            stats.map(|st| Class::new(&st, options.n_score_bins))
+        })
         .collect();
-    let q_max = queries.iter().map(Motif::width).max().unwrap_or(0);
     let padding = Padding::new(&prep, q_max);
-    let fast = !options.exact && columns.len() <= tails::MAX_SYMBOLS && q_max <= tails::MAX_WIDTH;
     let min_uses = if fast { 1 } else { 2 };
     let shared = SharedRows::new(
         (&query_cols, &classes),
@@ -198,21 +213,28 @@ pub fn tomtom<Q: MotifValue>(
     );
 
     let n_len = q_max * (options.n_score_bins + options.n_cache);
+    let paddings: Vec<Padding> = (0..=q_max).map(|w| Padding::new(&prep, w)).collect();
     let call = Call {
         columns: &columns,
         stats: &stats,
         shared: &shared,
         prep: &prep,
         padding: &padding,
+        paddings: &paddings,
         options,
         n_len,
     };
-    let plan = fast.then(|| FastPlan::new(&query_cols, &classes, &call));
+    let plan = fast
+        .then(|| classes.iter().copied().collect::<Option<Vec<Class>>>())
+        .flatten()
+        .map(|classes| FastPlan::new(&query_cols, &classes, &call));
     let n_in = prep.n_in;
     let n_columns = options.n_nearest.map_or(n_in, |k| k.min(n_in));
     // Queries of similar composition read the same span tails; neighbours in this order share
     // cache. The order changes no result.
+    // By width otherwise: neighbours share a row layout.
     let mut schedule: Vec<usize> = (0..queries.len()).collect();
+    schedule.sort_by_key(|&q| query_cols[q].len());
     if plan.is_some() {
         schedule.sort_by_key(|&q| {
             (
@@ -221,37 +243,57 @@ pub fn tomtom<Q: MotifValue>(
             )
         });
     }
+    // Jobs of several queries: each job builds its scratch.
+    let min_len = (queries.len() / (16 * rayon::current_num_threads())).clamp(1, 64);
     let done: Vec<(usize, Vec<(usize, Hit)>)> = schedule
         .par_iter()
+        .with_min_len(min_len)
         .map_init(QueryScratch::default, |s, &q| {
-            let (cols, class) = (&query_cols[q], classes[q]);
-            query_bests(cols, class, &call, s);
-            let mut hits = match &plan {
-                Some(plan) if plan.use_fast[q] => plan.hits(cols, class, &call, s),
-                _ => exact_hits(class, &call, s),
+            let cols = &query_cols[q];
+            let class = query_stats(cols, classes[q], &call, s);
+            // Histograms with memelite's bits only where its null is computed (again, below,
+            // when the fast one's ranking is in doubt).
+            let histogram = if options.exact {
+                Histogram::Exact
+            } else {
+                Histogram::Counts
+            };
+            query_bests(cols, class, &call, s, histogram);
+            let fast_hits = match &plan {
+                Some(plan) if plan.use_fast[q] => Some(plan.hits(cols, class, &call, s)),
+                _ if !options.exact => span_tail_hits(class, &call, s),
+                _ => None,
+            };
+            let fast = fast_hits.is_some();
+            let exact = |s: &mut QueryScratch| {
+                if histogram != Histogram::Exact {
+                    query_bests(cols, class, &call, s, Histogram::Exact);
+                }
+                exact_hits(class, &call, s)
+            };
+            let mut hits = match fast_hits {
+                Some(hits) => hits,
+                None => exact(s),
             };
             let Some(k) = options.n_nearest else {
-                return hits.into_iter().enumerate().collect::<Vec<_>>();
+                return (q, hits.into_iter().enumerate().collect());
             };
             let sort = |hits: &[Hit], head: usize| {
                 let p: Vec<f64> = hits.iter().map(|h| h.p_value).collect();
                 nearest::numba_argsort_head(&p, head)
             };
             let mut order = sort(&hits, k + 1);
-            if plan.as_ref().is_some_and(|p| p.use_fast[q])
-                && !ranking_is_stable(&hits, &order, k, &call, s, || sort(&hits, hits.len()))
-            {
-                hits = exact_hits(class, &call, s);
+            if fast && !ranking_is_stable(&hits, &order, k, &call, s, || sort(&hits, hits.len())) {
+                hits = exact(s);
                 order = sort(&hits, k + 1);
             }
-            order
+            let row = order
                 .into_iter()
                 .take(n_columns)
                 .map(|t| (t, hits[t]))
-                .collect()
+                .collect();
+            (q, row)
         })
-        .zip(schedule.par_iter())
-        .map(|(row, &q)| (q, row))
         .collect();
     let mut rows: Vec<Vec<(usize, Hit)>> = vec![Vec::new(); queries.len()];
     for (q, row) in done {
@@ -389,10 +431,10 @@ struct Class {
 }
 
 impl Class {
-    fn new(cols: &[u32], stats: &[ColumnStats], n_score_bins: usize) -> Self {
+    /// The class of a query whose columns have `stats`.
+    fn new(stats: &[ColumnStats], n_score_bins: usize) -> Self {
         let (mut zmin, mut zmax) = (9_999_999.9f64, -9_999_999.9f64);
-        for &c in cols {
-            let s = stats[c as usize];
+        for s in stats {
             zmin = zmin.min(s.min - s.median);
             zmax = zmax.max(s.max - s.median);
         }
@@ -420,23 +462,28 @@ const SHARED_BUDGET: usize = 256 << 20;
 impl SharedRows {
     /// Builds the pairs of `query_cols` × `classes` used at least `min_uses` times.
     fn new(
-        queries: (&[Vec<u32>], &[Class]),
+        queries: (&[Vec<u32>], &[Option<Class>]),
         min_uses: usize,
         columns: &[Column],
-        stats: &[ColumnStats],
+        stats: &[Option<ColumnStats>],
         prep: &Targets,
         padding: &Padding,
         options: &TomtomOptions,
     ) -> Self {
         let mut uses: HashMap<(u32, Class), usize> = HashMap::new();
         for (cols, &class) in queries.0.iter().zip(queries.1) {
+            let Some(class) = class else { continue };
             for &c in cols {
                 *uses.entry((c, class)).or_default() += 1;
             }
         }
-        let mut keys: Vec<((u32, Class), usize)> =
-            uses.into_iter().filter(|&(_, n)| n >= min_uses).collect();
-        keys.sort_by_key(|&((c, class), n)| {
+        // (A query has a class only when all its columns have statistics.)
+        let mut keys: Vec<((u32, Class), usize, f64)> = uses
+            .into_iter()
+            .filter(|&(_, n)| n >= min_uses)
+            .filter_map(|((c, class), n)| Some(((c, class), n, stats[c as usize]?.median)))
+            .collect();
+        keys.sort_by_key(|&((c, class), n, _)| {
             (std::cmp::Reverse(n), c, class.i_min, class.bin_scale)
         });
         let per_row = padding.len * 4 + (options.n_score_bins + 1) * 8;
@@ -445,25 +492,30 @@ impl SharedRows {
             .par_iter()
             .map_init(
                 || (vec![0.0; prep.n_unique()], vec![0u16; prep.n_unique()]),
-                |(g, x), &((c, class), _)| {
+                |(g, x), &((c, class), _, median)| {
                     let mut row = vec![0i32; padding.len];
                     let mut f = vec![0.0; options.n_score_bins + 1];
                     distance_row(&columns[c as usize], prep, g);
                     bin_row(
                         g,
-                        stats[c as usize].median,
-                        class.i_min,
-                        class.bin_scale,
+                        median,
+                        (class.i_min, class.bin_scale),
                         prep,
                         x,
                         &mut f,
+                        Histogram::Exact,
+                        &mut Vec::new(),
                     );
                     padded_row(x, class.offset(), prep, padding, &mut row);
                     (row, f)
                 },
             )
             .collect();
-        let index = keys.iter().enumerate().map(|(i, &(k, _))| (k, i)).collect();
+        let index = keys
+            .iter()
+            .enumerate()
+            .map(|(i, &(k, _, _))| (k, i))
+            .collect();
         let (rows, f) = built.into_iter().unzip();
         Self { index, rows, f }
     }
@@ -472,20 +524,32 @@ impl SharedRows {
 /// What every query of a call reads.
 struct Call<'a> {
     columns: &'a [Column],
-    stats: &'a [ColumnStats],
+    stats: &'a [Option<ColumnStats>],
     shared: &'a SharedRows,
     prep: &'a Targets,
     padding: &'a Padding,
+    /// `paddings[w]`: the layout for rows of one query of width `w` alone.
+    paddings: &'a [Padding],
     options: &'a TomtomOptions,
     n_len: usize,
 }
 
-/// Per-thread scratch of [`query_hits`].
+/// Per-thread scratch of [`query_bests`] and the nulls.
 #[derive(Default)]
 struct QueryScratch {
     g: Vec<f64>,
+    /// Distance rows of the query's columns without call-wide statistics (`own[i]`), one per
+    /// column position.
+    own_g: Vec<f64>,
+    own: Vec<bool>,
+    /// Statistics of the query's columns, by position.
+    stats: Vec<ColumnStats>,
+    median: StatsScratch,
+    counts: Vec<u32>,
     x: Vec<u16>,
     rows: Vec<i32>,
+    /// The padding (`Padding::pad`) whose zeros `rows` holds.
+    rows_pad: Option<usize>,
     f: Vec<f64>,
     sums: Vec<i32>,
     bests: Vec<Best>,
@@ -493,44 +557,99 @@ struct QueryScratch {
     ids: Vec<u32>,
 }
 
-/// The binned stage of a query (histograms into `s.f`) and its best alignment against every
-/// target (into `s.bests`).
-fn query_bests(cols: &[u32], class: Class, call: &Call, s: &mut QueryScratch) {
+/// The statistics of a query's columns (into `s.stats`), computing those the call did not
+/// (their distance rows stay in `s.own_g`), and the query's class.
+fn query_stats(cols: &[u32], class: Option<Class>, call: &Call, s: &mut QueryScratch) -> Class {
+    let n = call.prep.n_unique();
+    s.own.clear();
+    s.stats.clear();
+    for (i, &c) in cols.iter().enumerate() {
+        let st = match call.stats[c as usize] {
+            Some(st) => st,
+            None => {
+                if s.own_g.len() < (i + 1) * n {
+                    s.own_g.resize((i + 1) * n, 0.0);
+                }
+                let g = &mut s.own_g[i * n..(i + 1) * n];
+                let range = distance_row(&call.columns[c as usize], call.prep, g);
+                column_stats(
+                    g,
+                    range,
+                    call.prep,
+                    call.options.n_median_bins,
+                    &mut s.median,
+                )
+            }
+        };
+        s.own.push(call.stats[c as usize].is_none());
+        s.stats.push(st);
+    }
+    class.unwrap_or_else(|| Class::new(&s.stats, call.options.n_score_bins))
+}
+
+/// The binned stage of a query (histograms into `s.f`, summed as `histogram` says) and its
+/// best alignment against every target (into `s.bests`), after [`query_stats`].
+fn query_bests(
+    cols: &[u32],
+    class: Class,
+    call: &Call,
+    s: &mut QueryScratch,
+    histogram: Histogram,
+) {
     let (prep, options, shared) = (call.prep, call.options, call.shared);
     let nq = cols.len();
     let nb1 = options.n_score_bins + 1;
-    let plen = call.padding.len;
     s.f.resize(nq * nb1, 0.0);
     let offset = class.offset();
     let slots: Vec<Option<usize>> = cols
         .iter()
         .map(|&c| shared.index.get(&(c, class)).copied())
         .collect();
+    // Rows of this query alone are padded for its width (less to scan); shared rows, and the
+    // other rows of a query that reads them, for the longest query.
+    let padding = if slots.iter().all(Option::is_none) {
+        &call.paddings[nq]
+    } else {
+        call.padding
+    };
+    let plen = padding.len;
     if slots.iter().any(Option::is_none) {
         s.g.resize(prep.n_unique(), 0.0);
         s.x.resize(prep.n_unique(), 0);
-        s.rows.resize(nq * plen, 0);
+        // Rows write only target columns: the padding is zeroed when the layout changes.
+        if s.rows_pad != Some(padding.pad) {
+            s.rows.clear();
+            s.rows_pad = Some(padding.pad);
+        }
+        s.rows.resize(s.rows.len().max(nq * plen), 0);
     }
     for (i, (&c, slot)) in cols.iter().zip(&slots).enumerate() {
         let f = &mut s.f[i * nb1..(i + 1) * nb1];
         match slot {
             Some(k) => f.copy_from_slice(&shared.f[*k]),
             None => {
-                distance_row(&call.columns[c as usize], prep, &mut s.g);
+                let n = prep.n_unique();
+                let g = if s.own[i] {
+                    &s.own_g[i * n..(i + 1) * n]
+                } else {
+                    distance_row(&call.columns[c as usize], prep, &mut s.g);
+                    &s.g
+                };
                 bin_row(
-                    &s.g,
-                    call.stats[c as usize].median,
-                    class.i_min,
-                    class.bin_scale,
+                    g,
+                    s.stats[i].median,
+                    (class.i_min, class.bin_scale),
                     prep,
                     &mut s.x,
                     f,
+                    histogram,
+                    &mut s.counts,
                 );
                 padded_row(
                     &s.x,
                     offset,
                     prep,
-                    call.padding,
+                    padding,
                     &mut s.rows[i * plen..(i + 1) * plen],
                 );
             }
@@ -544,7 +663,7 @@ fn query_bests(cols: &[u32], class: Class, call: &Call, s: &mut QueryScratch) {
             None => &s.rows[i * plen..(i + 1) * plen],
         })
         .collect();
-    scan(&rows, offset, prep, call.padding, &mut s.sums, &mut s.bests);
+    scan(&rows, offset, prep, padding, &mut s.sums, &mut s.bests);
 }
 
 /// The null parameters of a query of `class`.
@@ -714,47 +833,68 @@ impl FastPlan {
             nq,
             offset: class.offset(),
         };
-        // min(p_fwd, p_rc) is the p-value of the larger best total (same length).
-        let (prep, n_in) = (call.prep, call.prep.n_in);
-        let rc = call.options.reverse_complement;
-        let mut requests: Vec<Request> = (0..n_in)
-            .map(|t| {
-                let m = if rc {
-                    s.bests[t].score.max(s.bests[t + n_in].score)
-                } else {
-                    s.bests[t].score
-                };
-                Request {
-                    t: prep.lens[t],
-                    m,
-                    target: t,
-                    p: 1.0,
-                }
-            })
-            .collect();
-        query.p_values(&mut requests);
-        let mut p = vec![1.0; n_in];
-        for r in &requests {
-            p[r.target] = r.p;
-        }
-        let bests = &s.bests;
-        let hit = |t: usize, b: usize| {
-            let best = bests[b];
-            Hit {
-                p_value: p[t],
-                score: best.score,
-                offset: best.offset,
-                overlap: best.overlap,
-                strand: 0,
+        tail_hits(&query, call, &s.bests)
+    }
+}
+
+/// memelite's null for the query of [`query_bests`] from the tails of its own spans (see
+/// [`TomtomOptions::exact`]); `None` where memelite's null is not the packed one.
+fn span_tail_hits(class: Class, call: &Call, s: &mut QueryScratch) -> Option<Vec<Hit>> {
+    let nq = s.f.len() / (call.options.n_score_bins + 1);
+    let pdfs = null::packed_span_pdfs(&s.f, nq, &null_params(class, call), &mut s.null)?;
+    let comps = Compositions::from_pdfs(pdfs);
+    s.ids.clear();
+    s.ids.extend(0..(nq * nq) as u32);
+    let query = TailQuery {
+        comps: &comps,
+        ids: &s.ids,
+        nq,
+        offset: class.offset(),
+    };
+    Some(tail_hits(&query, call, &s.bests))
+}
+
+/// One merged [`Hit`] per target, p-values from the span tails of `query`.
+fn tail_hits(query: &TailQuery, call: &Call, bests: &[Best]) -> Vec<Hit> {
+    // min(p_fwd, p_rc) is the p-value of the larger best total (same length).
+    let (prep, n_in) = (call.prep, call.prep.n_in);
+    let rc = call.options.reverse_complement;
+    let mut requests: Vec<Request> = (0..n_in)
+        .map(|t| {
+            let m = if rc {
+                bests[t].score.max(bests[t + n_in].score)
+            } else {
+                bests[t].score
+            };
+            Request {
+                t: prep.lens[t],
+                m,
+                target: t,
+                p: 1.0,
             }
-        };
-        if rc {
-            (0..n_in)
-                .map(|t| merge_strands(hit(t, t), hit(t, t + n_in)))
-                .collect()
-        } else {
-            (0..n_in).map(|t| hit(t, t)).collect()
+        })
+        .collect();
+    query.p_values(&mut requests);
+    let mut p = vec![1.0; n_in];
+    for r in &requests {
+        p[r.target] = r.p;
+    }
+    let hit = |t: usize, b: usize| {
+        let best = bests[b];
+        Hit {
+            p_value: p[t],
+            score: best.score,
+            offset: best.offset,
+            overlap: best.overlap,
+            strand: 0,
         }
+    };
+    if rc {
+        (0..n_in)
+            .map(|t| merge_strands(hit(t, t), hit(t, t + n_in)))
+            .collect()
+    } else {
+        (0..n_in).map(|t| hit(t, t)).collect()
     }
 }
 

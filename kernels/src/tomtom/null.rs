@@ -124,9 +124,10 @@ pub(crate) fn null_path(flo: &[usize], fhi: &[usize], p: &NullParams) -> NullPat
     }
 }
 
-/// Builds the null of a query with `nq` columns from its histograms `f` (`nq` rows of
-/// `n_bins + 1`).
-pub(crate) fn null_survival(f: &[f64], nq: usize, p: &NullParams, s: &mut NullScratch) -> Survival {
+/// The span windows of a query with `nq` columns (histograms `f`, `nq` rows of `n_bins + 1`)
+/// and, unless memelite's survival is 1 everywhere, their distributions `A_ij` (into `s.a`).
+/// Returns the path and the global range `[L, H)`.
+fn span_pdfs(f: &[f64], nq: usize, p: &NullParams, s: &mut NullScratch) -> (NullPath, i64, i64) {
     let nb1 = p.n_bins + 1;
     let n = (nq * (p.n_bins + p.offset)) as i64;
     let offset = p.offset as i64;
@@ -160,25 +161,15 @@ pub(crate) fn null_survival(f: &[f64], nq: usize, p: &NullParams, s: &mut NullSc
             h_max = h_max.max(sp.hi);
         }
     }
-    let dense = match null_path(&s.flo, &s.fhi, p) {
-        NullPath::AllOnes => {
-            return Survival {
-                lo: 0,
-                width: 0,
-                all_ones: true,
-            };
-        }
-        NullPath::Dense => true,
-        NullPath::Packed => false,
-    };
-    let h_max = h_max.min(n);
+    let path = null_path(&s.flo, &s.fhi, p);
+    if path == NullPath::AllOnes {
+        return (path, l_min, h_max);
+    }
 
     // Span distributions: A_ii = f_i, A_ij = A_i,j-1 ⊛ f_j (ascending terms).
     // Every entry is written below; only growth needs initialising.
     s.a.truncate(off);
     s.a.resize(off, 0.0);
-    s.k.truncate(off);
-    s.k.resize(off, 0.0);
     for i in 0..nq {
         for j in i..nq {
             let sp = s.spans[i * nq + j];
@@ -199,6 +190,60 @@ pub(crate) fn null_survival(f: &[f64], nq: usize, p: &NullParams, s: &mut NullSc
             }
         }
     }
+    (path, l_min, h_max)
+}
+
+/// The span distributions of a query on memelite's packed path, as `(pure lo, pdf)` per span
+/// `(i, j)` at index `i · nq + j` (empty below the diagonal), pure scores leaving out the
+/// unaligned columns; `None` on the other paths (whose survival functions are not the spans'
+/// tails).
+pub(crate) fn packed_span_pdfs(
+    f: &[f64],
+    nq: usize,
+    p: &NullParams,
+    s: &mut NullScratch,
+) -> Option<Vec<(i64, Vec<f64>)>> {
+    if span_pdfs(f, nq, p, s).0 != NullPath::Packed {
+        return None;
+    }
+    let offset = p.offset as i64;
+    let pdfs = (0..nq * nq)
+        .map(|k| {
+            let (i, j) = (k / nq, k % nq);
+            if j < i {
+                return (0, Vec::new());
+            }
+            let sp = s.spans[k];
+            let len = (sp.hi - sp.lo) as usize;
+            let mut pdf = Vec::with_capacity(len + 1);
+            pdf.extend_from_slice(&s.a[sp.off..sp.off + len]);
+            (sp.lo - offset * (nq - (j - i + 1)) as i64, pdf)
+        })
+        .collect();
+    Some(pdfs)
+}
+
+/// Builds the null of a query with `nq` columns from its histograms `f` (`nq` rows of
+/// `n_bins + 1`).
+pub(crate) fn null_survival(f: &[f64], nq: usize, p: &NullParams, s: &mut NullScratch) -> Survival {
+    let n = (nq * (p.n_bins + p.offset)) as i64;
+    let offset = p.offset as i64;
+    let (path, l_min, h_max) = span_pdfs(f, nq, p, s);
+    let dense = match path {
+        NullPath::AllOnes => {
+            return Survival {
+                lo: 0,
+                width: 0,
+                all_ones: true,
+            };
+        }
+        NullPath::Dense => true,
+        NullPath::Packed => false,
+    };
+    let h_max = h_max.min(n);
+    let off = s.a.len();
+    s.k.truncate(off);
+    s.k.resize(off, 0.0);
 
     // Cumulative sums: running from the window start (packed) or from total c + m (dense,
     // ignoring any mass below it), the total above the window, 1.0 from X = n_bins (j+1) + c.

@@ -19,6 +19,8 @@ pub(crate) struct Best {
 /// query slid over a target reads zeros (no contribution) where it overhangs.
 #[derive(Debug)]
 pub(crate) struct Padding {
+    /// Zeros before each target (at least the longest query minus one).
+    pub pad: usize,
     /// Index of each target's first column.
     pub bases: Vec<usize>,
     /// Length of a padded row.
@@ -34,7 +36,11 @@ impl Padding {
             bases.push(at);
             at += nt + pad;
         }
-        Self { bases, len: at }
+        Self {
+            pad,
+            bases,
+            len: at,
+        }
     }
 }
 
@@ -47,7 +53,24 @@ pub(crate) fn padded_row(
     padding: &Padding,
     out: &mut [i32],
 ) {
-    // The padding is never written, so a buffer zeroed once keeps it.
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, the only feature the function enables.
+            return unsafe { padded_row_avx2(x, offset, targets, padding, out) };
+        }
+    }
+    padded_row_impl(x, offset, targets, padding, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn padded_row_avx2(x: &[u16], offset: i64, targets: &Targets, padding: &Padding, out: &mut [i32]) {
+    padded_row_impl(x, offset, targets, padding, out);
+}
+
+#[inline(always)]
+fn padded_row_impl(x: &[u16], offset: i64, targets: &Targets, padding: &Padding, out: &mut [i32]) {
     let mut start = 0;
     for (&nt, &base) in targets.lens.iter().zip(&padding.bases) {
         for (o, &u) in out[base..base + nt]

@@ -154,6 +154,21 @@ impl Compositions {
         Self { index, comps }
     }
 
+    /// One "composition" per given `(lo, pdf)`, in order (the spans of a single query, whose
+    /// ids are then their positions).
+    pub fn from_pdfs(pdfs: Vec<(i64, Vec<f64>)>) -> Self {
+        Self {
+            index: KeyMap::default(),
+            comps: pdfs
+                .into_iter()
+                .map(|(lo, pdf)| Comp {
+                    lo,
+                    tail: to_tail(pdf),
+                })
+                .collect(),
+        }
+    }
+
     /// The composition of a key (built by [`Self::build`]).
     pub fn id(&self, key: u64) -> Option<u32> {
         self.index.get(&key).copied()
