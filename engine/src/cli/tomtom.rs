@@ -58,8 +58,8 @@ pub struct TomtomArgs {
     /// Compare with the targets as given only, not their reverse complements.
     #[arg(long)]
     pub forward_only: bool,
-    /// memelite's p-values bit for bit. Without it some queries (one-hot ones) take a faster
-    /// null with the same hits and p-values equal up to rounding (below 1e-12 relative).
+    /// memelite's p-values bit for bit. Without it a faster null gives the same hits and
+    /// p-values equal up to rounding (below 1e-12 relative).
     #[arg(long)]
     pub exact: bool,
     /// Output table: `.parquet`/`.pq` for Parquet, anything else TSV.

@@ -1,8 +1,9 @@
-//! Tomtom motif comparison, bit-for-bit as `memelite.tomtom.tomtom` 0.5.0 (ALGORITHMS §7).
+//! Tomtom motif comparison as `memelite.tomtom.tomtom` 0.5.0 (ALGORITHMS §7): bit for bit with
+//! [`TomtomOptions::exact`], equal up to rounding by default.
 //!
 //! Each query is compared with every target (and, by default, every target's reverse
 //! complement): a negative-Euclidean column score, median-centred and binned per query column;
-//! an exact convolution null for every span of query columns; a best-alignment null per target
+//! a convolution null for every span of query columns; a best-alignment null per target
 //! length; the best alignment's p-value. The targets are prepared once per call (reverse
 //! complements, lossy column hashing); queries run in parallel (rayon), each with reusable
 //! per-thread scratch.
@@ -13,11 +14,14 @@
 //! every column, so the per-query work is the null and the alignment scan. The results are the
 //! same bits either way.
 //!
-//! By default ([`TomtomOptions::exact`] off) calls whose queries hold at most 8 distinct columns
-//! (one-hot seqlets) replace the per-query null by span tails shared across queries
-//! (`tails.rs`): the same scores, offsets, overlaps, strands and nearest targets, p-values equal
-//! up to rounding (relative differences below 1e-12), several times faster than memelite. With
-//! `exact: true` every p-value has memelite's bits.
+//! By default (`exact: false`) the null is not memelite's fold of whole distributions: the
+//! p-value of each best alignment comes from the upper tails of the spans it folds
+//! (`tails.rs`) — for calls whose queries hold at most 8 distinct columns (one-hot seqlets)
+//! from span tails shared across queries, otherwise from the query's own spans — and the
+//! histograms are integer counts divided once. Scores, offsets, overlaps, strands and nearest
+//! targets are memelite's; p-values equal memelite's up to rounding (relative differences below
+//! 1e-12 on the fixtures and the JASPAR databases). With `exact: true` every p-value has
+//! memelite's bits.
 //!
 //! ```
 //! use motiflift_kernels::tomtom::{Motif, TomtomOptions, tomtom};
@@ -77,12 +81,12 @@ pub struct TomtomOptions {
     pub n_cache: usize,
     /// Also compare with the reverse complement of every target and merge the strands.
     pub reverse_complement: bool,
-    /// `true`: memelite's null, bit for bit. `false` (the default): for calls whose queries
-    /// hold at most 8 distinct columns (one-hot seqlets, N included) the null is computed from
-    /// span tails shared across queries — many times faster, p-values equal to memelite's up to
-    /// rounding (below 1e-12 relative), the same scores, offsets, overlaps and strands, and the
-    /// same nearest targets (a query whose ranking has a near tie is recomputed exactly). Other
-    /// calls, and queries memelite gives a dense null, use the exact computation.
+    /// `true`: memelite's null, bit for bit. `false` (the default): p-values from span tails
+    /// (shared across queries for one-hot seqlets, N included) and integer histograms — several
+    /// times faster, equal to memelite's up to rounding (below 1e-12 relative on real
+    /// databases), the same scores, offsets, overlaps and strands, and the same nearest targets
+    /// (a query whose ranking has a near tie is recomputed exactly). Queries memelite gives a
+    /// dense null (its cumulative sums then drop mass) use the exact computation.
     pub exact: bool,
 }
 

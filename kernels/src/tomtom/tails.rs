@@ -1,5 +1,6 @@
-//! The fast null for queries built from a few distinct columns (one-hot seqlets): Tomtom's
-//! p-values from the upper tails of span distributions shared across queries.
+//! The fast null: Tomtom's p-values from the upper tails of span distributions — shared across
+//! queries for queries built from a few distinct columns (one-hot seqlets), or one query's own
+//! spans ([`Compositions::from_pdfs`]).
 //!
 //! memelite folds the pdfs of a target length's alignment spans with the pairwise maximum
 //! `z = (x·K + y·s) − x·y` (§7.6) and sums the result from the top (§7.7). In exact arithmetic
