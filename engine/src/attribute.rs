@@ -26,6 +26,8 @@ use burn::backend::Autodiff;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Tensor, TensorData};
 use motiflift_kernels::deeplift::{DeepLift, Nonlinear, Plain};
+use motiflift_models::Graph;
+use motiflift_models::deeplift::PairedPass;
 use motiflift_kernels::shuffle::{DinucleotideShuffleOptions, dinucleotide_shuffle_one};
 use ndarray::{Array2, Array3, ArrayView3, ArrayView4, Axis};
 
@@ -55,11 +57,37 @@ use crate::{Error, Result};
 pub trait Explain<B: Backend> {
     /// Runs the model on `x` `(batch, 4, L)`, returning `(batch, n_outputs)`.
     fn forward_with<N: Nonlinear<B>>(&self, x: Tensor<B, 3>, rules: &N) -> Result<Tensor<B, 2>>;
+
+    /// The multipliers of the pairs `(example_of[p], references[p])` for output `target`, by a
+    /// cheaper route than the paired autodiff pass (each example's forward pass once, no
+    /// backward pass of the reference half), or `None` to use that pass. The default is `None`;
+    /// [`motiflift_models::Graph`] implements it with
+    /// [`Graph::deep_lift_pairs`](motiflift_models::Graph::deep_lift_pairs).
+    fn deep_lift_pairs(
+        &self,
+        examples: Tensor<B, 3>,
+        references: Tensor<B, 3>,
+        example_of: &[usize],
+        target: usize,
+    ) -> Result<Option<PairedPass<B>>> {
+        let _ = (examples, references, example_of, target);
+        Ok(None)
+    }
 }
 
 impl<B: Backend> Explain<B> for motiflift_models::Graph<B> {
     fn forward_with<N: Nonlinear<B>>(&self, x: Tensor<B, 3>, rules: &N) -> Result<Tensor<B, 2>> {
         Ok(self.forward(x, rules)?)
+    }
+
+    fn deep_lift_pairs(
+        &self,
+        examples: Tensor<B, 3>,
+        references: Tensor<B, 3>,
+        example_of: &[usize],
+        target: usize,
+    ) -> Result<Option<PairedPass<B>>> {
+        Ok(Graph::deep_lift_pairs(self, examples, references, example_of, target)?)
     }
 }
 
@@ -162,11 +190,15 @@ pub struct DeepLiftShapOptions {
     pub hypothetical: bool,
     /// Convergence deltas above this are reported in [`Attributions::warnings`].
     pub warning_threshold: f32,
+    /// Always run tangermeme's paired autodiff pass, even for models with a cheaper route
+    /// ([`Explain::deep_lift_pairs`]: each example's forward pass shared by its references, no
+    /// backward pass of the reference half). Both give the same attributions up to rounding.
+    pub autodiff_only: bool,
 }
 
 impl Default for DeepLiftShapOptions {
     fn default() -> Self {
-        Self { target: 0, batch_size: 32, hypothetical: false, warning_threshold: 1e-3 }
+        Self { target: 0, batch_size: 32, hypothetical: false, warning_threshold: 1e-3, autodiff_only: false }
     }
 }
 
@@ -325,59 +357,24 @@ where
     let width = a * len;
     let mut open: BTreeMap<usize, Accumulator> = BTreeMap::new();
     let mut cache = None;
+    let mut use_pairs = !options.autodiff_only;
     let mut start = 0;
     while start < n_pairs {
         let end = (start + options.batch_size).min(n_pairs);
         let b = end - start;
-        // Z = [inputs; references], as f32.
-        let mut z = vec![0f32; 2 * b * width];
         let mut refs = Vec::with_capacity(b);
-        for (row, p) in (start..end).enumerate() {
-            let (i, kk) = (p / k, p % k);
-            let xi = x.index_axis(Axis(0), i);
-            for (dst, v) in z[row * width..(row + 1) * width].iter_mut().zip(xi.iter()) {
-                *dst = *v as f32;
-            }
-            let r = references.get(&x, i, kk, &mut cache)?;
-            for (dst, v) in z[(b + row) * width..(b + row + 1) * width].iter_mut().zip(&r) {
-                *dst = *v as f32;
-            }
-            refs.push(r);
+        for p in start..end {
+            refs.push(references.get(&x, p / k, p % k, &mut cache)?);
         }
-        let zt = Tensor::<Autodiff<B>, 3>::from_data(TensorData::new(z, [2 * b, a, len]), device)
-            .require_grad();
-        let y = model.forward_with(zt.clone(), &DeepLift)?;
-        let [rows, n_outputs] = y.dims();
-        if rows != 2 * b {
-            return Err(Error::Invalid(format!(
-                "the model returned {rows} rows for a batch of {}",
-                2 * b
-            )));
-        }
-        if options.target >= n_outputs {
-            return Err(Error::Invalid(format!(
-                "target {} is out of range: the model has {n_outputs} output(s)",
-                options.target
-            )));
-        }
-        let yt = y.narrow(1, options.target, 1);
-        let grads = yt.clone().sum().backward();
-        let outputs: Vec<f32> = yt.into_data().convert::<f32>().into_vec().map_err(data_error)?;
-        if let Some(bad) = outputs.iter().position(|v| !v.is_finite()) {
-            let p = start + bad % b;
-            return Err(Error::Invalid(format!(
-                "model output is {} for pair {p} (example {}, reference {}, {} half)",
-                outputs[bad],
-                p / k,
-                p % k,
-                if bad < b { "input" } else { "reference" }
-            )));
-        }
-        let grad = zt
-            .grad(&grads)
-            .ok_or_else(|| Error::Invalid("the model output does not depend on its input".into()))?
-            .narrow(0, 0, b);
-        let m: Vec<f32> = grad.into_data().convert::<f32>().into_vec().map_err(data_error)?;
+        let pass = match use_pairs {
+            true => paired_batch::<B, M>(model, &x, start..end, k, &refs, options.target, device)?,
+            false => None,
+        };
+        use_pairs &= pass.is_some();
+        let (m, outputs) = match pass {
+            Some(pass) => pass,
+            None => autodiff_batch::<B, M>(model, &x, start..end, k, &refs, options.target, device)?,
+        };
 
         for (row, p) in (start..end).enumerate() {
             let (i, kk) = (p / k, p % k);
@@ -414,7 +411,7 @@ where
                     input_diff += (xv as f32 - r[idx] as f32) * mrow[idx];
                 }
             }
-            let output_diff = outputs[row] - outputs[b + row];
+            let output_diff = outputs[row].0 - outputs[row].1;
             acc.deltas[kk] = (output_diff - input_diff).abs();
             acc.done += 1;
             if acc.done == k {
@@ -425,6 +422,114 @@ where
         }
         progress(b as u64);
         start = end;
+    }
+    Ok(())
+}
+
+/// Multipliers `(b·4·L)` and `(f(x), f(r))` of the pairs `start..end` by the model's cheaper
+/// route ([`Explain::deep_lift_pairs`]), or `None` when it has none.
+fn paired_batch<B, M>(
+    model: &M,
+    x: &ArrayView3<u8>,
+    pairs: std::ops::Range<usize>,
+    k: usize,
+    refs: &[Vec<u8>],
+    target: usize,
+    device: &B::Device,
+) -> Result<Option<(Vec<f32>, Vec<(f32, f32)>)>>
+where
+    B: Backend,
+    M: Explain<Autodiff<B>>,
+{
+    let (_, a, len) = x.dim();
+    let first = pairs.start / k;
+    let last = (pairs.end - 1) / k;
+    let u = last - first + 1;
+    let examples: Vec<f32> = x.slice(ndarray::s![first..=last, .., ..]).iter().map(|&v| v as f32).collect();
+    let example_of: Vec<usize> = pairs.clone().map(|p| p / k - first).collect();
+    let r: Vec<f32> = refs.iter().flatten().map(|&v| v as f32).collect();
+    let b = refs.len();
+    let examples = Tensor::<Autodiff<B>, 3>::from_data(TensorData::new(examples, [u, a, len]), device);
+    let references = Tensor::<Autodiff<B>, 3>::from_data(TensorData::new(r, [b, a, len]), device);
+    let Some(pass) = model.deep_lift_pairs(examples, references, &example_of, target)? else {
+        return Ok(None);
+    };
+    let m: Vec<f32> = pass.multipliers.into_data().convert::<f32>().into_vec().map_err(data_error)?;
+    let outputs: Vec<(f32, f32)> = example_of
+        .iter()
+        .zip(&pass.reference_outputs)
+        .map(|(&e, &fr)| (pass.example_outputs[e], fr))
+        .collect();
+    check_outputs(&outputs, pairs.start, k)?;
+    Ok(Some((m, outputs)))
+}
+
+/// Multipliers and outputs of the pairs `start..end` by one paired autodiff pass over
+/// `[inputs; references]` with the DeepLIFT rules (tangermeme's way).
+fn autodiff_batch<B, M>(
+    model: &M,
+    x: &ArrayView3<u8>,
+    pairs: std::ops::Range<usize>,
+    k: usize,
+    refs: &[Vec<u8>],
+    target: usize,
+    device: &B::Device,
+) -> Result<(Vec<f32>, Vec<(f32, f32)>)>
+where
+    B: Backend,
+    M: Explain<Autodiff<B>>,
+{
+    let (_, a, len) = x.dim();
+    let width = a * len;
+    let b = refs.len();
+    // Z = [inputs; references], as f32.
+    let mut z = vec![0f32; 2 * b * width];
+    for (row, p) in pairs.clone().enumerate() {
+        let xi = x.index_axis(Axis(0), p / k);
+        for (dst, v) in z[row * width..(row + 1) * width].iter_mut().zip(xi.iter()) {
+            *dst = *v as f32;
+        }
+        for (dst, v) in z[(b + row) * width..(b + row + 1) * width].iter_mut().zip(&refs[row]) {
+            *dst = *v as f32;
+        }
+    }
+    let zt = Tensor::<Autodiff<B>, 3>::from_data(TensorData::new(z, [2 * b, a, len]), device).require_grad();
+    let y = model.forward_with(zt.clone(), &DeepLift)?;
+    let [rows, n_outputs] = y.dims();
+    if rows != 2 * b {
+        return Err(Error::Invalid(format!("the model returned {rows} rows for a batch of {}", 2 * b)));
+    }
+    if target >= n_outputs {
+        return Err(Error::Invalid(format!(
+            "target {target} is out of range: the model has {n_outputs} output(s)"
+        )));
+    }
+    let yt = y.narrow(1, target, 1);
+    let grads = yt.clone().sum().backward();
+    let values: Vec<f32> = yt.into_data().convert::<f32>().into_vec().map_err(data_error)?;
+    let outputs: Vec<(f32, f32)> = (0..b).map(|row| (values[row], values[b + row])).collect();
+    check_outputs(&outputs, pairs.start, k)?;
+    let grad = zt
+        .grad(&grads)
+        .ok_or_else(|| Error::Invalid("the model output does not depend on its input".into()))?
+        .narrow(0, 0, b);
+    let m: Vec<f32> = grad.into_data().convert::<f32>().into_vec().map_err(data_error)?;
+    Ok((m, outputs))
+}
+
+/// A non-finite model output is an error naming the pair and the half.
+fn check_outputs(outputs: &[(f32, f32)], start: usize, k: usize) -> Result<()> {
+    for (row, &(fx, fr)) in outputs.iter().enumerate() {
+        for (value, half) in [(fx, "input"), (fr, "reference")] {
+            if !value.is_finite() {
+                let p = start + row;
+                return Err(Error::Invalid(format!(
+                    "model output is {value} for pair {p} (example {}, reference {}, {half} half)",
+                    p / k,
+                    p % k
+                )));
+            }
+        }
     }
     Ok(())
 }

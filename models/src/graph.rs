@@ -47,23 +47,23 @@ pub struct Node<B: Backend> {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Graph<B: Backend> {
-    nodes: Vec<Node<B>>,
+    pub(crate) nodes: Vec<Node<B>>,
     constants: Vec<(ValueId, Value<B>)>,
-    n_values: usize,
-    outputs: Vec<(String, ValueId)>,
+    pub(crate) n_values: usize,
+    pub(crate) outputs: Vec<(String, ValueId)>,
     input_channels: Option<usize>,
     input_length: Option<usize>,
     /// Per node: whether any input depends on the model input.
-    node_dependent: Vec<bool>,
+    pub(crate) node_dependent: Vec<bool>,
     /// Per value: whether it depends on the model input.
-    dependent: Vec<bool>,
+    pub(crate) dependent: Vec<bool>,
     /// Per value: the last node that reads it (`usize::MAX` for graph outputs).
     last_use: Vec<usize>,
     device: B::Device,
 }
 
 /// The model input value.
-const INPUT: ValueId = 0;
+pub(crate) const INPUT: ValueId = 0;
 
 impl<B: Backend> Graph<B> {
     /// Runs the graph with the nonlinearities evaluated by `rules` and returns the single output
@@ -138,6 +138,17 @@ impl<B: Backend> Graph<B> {
         x: Tensor<B, 3>,
         rules: &N,
     ) -> Result<Vec<DynTensor<B>>> {
+        self.run(x, rules, |_, _| Ok(()))
+    }
+
+    /// Evaluates every node in order, showing `observe` each node's index and inputs before it
+    /// runs, and returns the outputs.
+    pub(crate) fn run<N: Nonlinear<B>>(
+        &self,
+        x: Tensor<B, 3>,
+        rules: &N,
+        mut observe: impl FnMut(usize, &[Value<B>]) -> Result<()>,
+    ) -> Result<Vec<DynTensor<B>>> {
         self.check_input(&x.dims())?;
         let mut slots: Vec<Option<Value<B>>> = vec![None; self.n_values];
         slots[INPUT] = Some(Value::Float(DynTensor::from_tensor(x)));
@@ -157,6 +168,7 @@ impl<B: Backend> Graph<B> {
                     self.eval_error(node, format!("value {v} was never computed"))
                 })?);
             }
+            observe(k, &inputs)?;
             let outs = node
                 .op
                 .eval(inputs, rules, self.node_dependent[k], &self.device)

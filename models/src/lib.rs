@@ -44,6 +44,7 @@
 
 #![warn(missing_docs)]
 
+pub mod deeplift;
 pub mod error;
 pub mod graph;
 pub mod import;

@@ -33,9 +33,11 @@ fn x_first(n: usize) -> Array3<u8> {
 fn explicit_references_match_tangermeme() {
     let x = x_first(4);
     let refs: Array4<u8> = npy_gz::<u8, Ix4>("attribute/references_first4.npy.gz");
-    for name in MODELS {
+    for (name, autodiff_only) in MODELS.iter().flat_map(|m| [(*m, false), (*m, true)]) {
         let graph = fixture_model::<Autodiff<Cpu>>(name, "onnx");
-        let opts = DeepLiftShapOptions { batch_size: 16, ..Default::default() };
+        // Every fixture graph takes the shared-forward route unless told otherwise.
+        assert!(graph.supports_deep_lift_pairs(), "{name}");
+        let opts = DeepLiftShapOptions { batch_size: 16, autodiff_only, ..Default::default() };
         let out = deep_lift_shap::<Cpu, _>(
             &graph,
             x.view(),
@@ -47,7 +49,7 @@ fn explicit_references_match_tangermeme() {
         .unwrap();
         let expected: Array3<f32> = npy_gz(&format!("attribute/{name}_attributions_first4.npy.gz"));
         let rel = assert_close(name, &out.attributions, &expected);
-        eprintln!("{name}: projected attributions, max abs error / max |A| = {rel:e}");
+        eprintln!("{name} (autodiff only: {autodiff_only}): projected attributions, max abs error / max |A| = {rel:e}");
 
         // Summation to delta: every pair's delta is tiny (tangermeme's are ≤ 1e-6).
         let deltas: ndarray::Array2<f32> = npy_gz::<f32, Ix2>(&format!("attribute/{name}_deltas_first4.npy.gz"));

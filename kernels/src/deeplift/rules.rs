@@ -107,43 +107,84 @@ impl<B: Backend> Backward<B, 1> for RescaleBackward {
     }
 }
 
-/// What the max-pool rule needs in the backward pass.
+/// What the max-pool rule needs in the backward pass: built from the paired input by
+/// [`max_pool_rule`], applied to the upstream gradients by [`MaxPoolRule::multipliers`].
+///
+/// ```
+/// use burn::backend::Flex;
+/// use burn::tensor::Tensor;
+/// use motiflift_kernels::deeplift::{MaxPool1d, rules::max_pool_rule};
+/// // One input row [3, 1] and its reference [0, 2], pooled over both positions.
+/// let u = Tensor::<Flex, 3>::from_floats([[[3.0, 1.0]], [[0.0, 2.0]]], &Default::default());
+/// let (v, rule) = max_pool_rule(&MaxPool1d::new(2), u);
+/// assert_eq!(v.into_data().to_vec::<f32>().unwrap(), vec![3.0, 2.0]);
+/// let ones = Tensor::<Flex, 3>::ones([1, 1, 1], &Default::default());
+/// let m = rule.multipliers(ones.clone(), ones).into_data().to_vec::<f32>().unwrap();
+/// // Δv = 1 goes to the input's arg-max (position 0) and is divided by Δu = 3.
+/// assert_eq!(m, vec![1.0 / 3.0, 0.0]);
+/// ```
 #[derive(Debug, Clone)]
-struct MaxPoolState<B: Backend> {
+pub struct MaxPoolRule<B: Backend> {
     /// Arg-max positions of the input half, `(B, C, Lout)`.
-    idx_x: B::IntTensorPrimitive,
+    idx_x: Tensor<B, 3, Int>,
     /// Arg-max positions of the reference half.
-    idx_r: B::IntTensorPrimitive,
+    idx_r: Tensor<B, 3, Int>,
     /// `max(v_x, v_r) − v_r`.
-    d_x: B::FloatTensorPrimitive,
+    d_x: Tensor<B, 3>,
     /// `v_x − max(v_x, v_r)`.
-    d_r: B::FloatTensorPrimitive,
+    d_r: Tensor<B, 3>,
     /// `u_x − u_r`, `(B, C, L)`.
-    du: B::FloatTensorPrimitive,
+    du: Tensor<B, 3>,
+}
+
+/// The forward values of a max-pool over the paired batch `u` `(2B, C, L)` and what its
+/// DeepLIFT rule needs (ALGORITHMS §4.4, max pool). See [`MaxPoolRule`] for an example.
+pub fn max_pool_rule<B: Backend>(pool: &MaxPool1d, u: Tensor<B, 3>) -> (Tensor<B, 3>, MaxPoolRule<B>) {
+    let (v, idx) = burn::tensor::module::max_pool1d_with_indices(
+        u.clone(),
+        pool.kernel,
+        pool.stride,
+        pool.padding,
+        pool.dilation,
+        pool.ceil_mode,
+    );
+    let (ux, ur) = halves(u);
+    let (vx, vr) = halves(v.clone());
+    let (idx_x, idx_r) = halves_int(idx);
+    let m = vx.clone().max_pair(vr.clone());
+    let rule = MaxPoolRule { idx_x, idx_r, d_x: m.clone() - vr, d_r: vx - m, du: ux - ur };
+    (v, rule)
+}
+
+impl<B: Backend> MaxPoolRule<B> {
+    /// The multipliers at the pool's input, `(B, C, L)`, shared by both halves, from the
+    /// upstream gradients of the input half `gx` and of the reference half `gr` `(B, C, Lout)`:
+    /// both are weighted by the output differences and routed to their arg-max positions with
+    /// accumulation, then divided by `Δu` (the ordinary routing of `gx` where `Δu = 0`).
+    /// See [`MaxPoolRule`] for an example.
+    pub fn multipliers(self, gx: Tensor<B, 3>, gr: Tensor<B, 3>) -> Tensor<B, 3> {
+        let zeros = self.du.zeros_like();
+        let route = |idx: Tensor<B, 3, Int>, values: Tensor<B, 3>| {
+            zeros.clone().scatter(2, idx, values, IndexingUpdateOp::Add)
+        };
+        let routed = route(self.idx_x.clone(), gx.clone() * self.d_x) + route(self.idx_r, gr * self.d_r);
+        let ordinary = route(self.idx_x, gx);
+        let equal = self.du.clone().equal_elem(0.0);
+        (routed / self.du).mask_where(equal, ordinary)
+    }
 }
 
 #[derive(Debug)]
 struct MaxPoolBackward;
 
 impl<B: Backend> Backward<B, 1> for MaxPoolBackward {
-    type State = MaxPoolState<B>;
+    type State = MaxPoolRule<B>;
 
     fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let state = ops.state;
+        let rule = ops.state;
         unary::<B, _>(ops.parents, ops.node, grads, |grad| {
             let (gx, gr) = halves(tensor::<B, 3>(grad));
-            let du = tensor::<B, 3>(state.du);
-            let idx_x = Tensor::<B, 3, Int>::from_primitive(state.idx_x);
-            let idx_r = Tensor::<B, 3, Int>::from_primitive(state.idx_r);
-            let zeros = du.zeros_like();
-            let route = |idx: Tensor<B, 3, Int>, values: Tensor<B, 3>| {
-                zeros.clone().scatter(2, idx, values, IndexingUpdateOp::Add)
-            };
-            let routed = route(idx_x.clone(), gx.clone() * tensor::<B, 3>(state.d_x))
-                + route(idx_r, gr * tensor::<B, 3>(state.d_r));
-            let ordinary = route(idx_x, gx);
-            let equal = du.clone().equal_elem(0.0);
-            let new = (routed / du).mask_where(equal, ordinary);
+            let new = rule.multipliers(gx, gr);
             primitive(Tensor::cat(vec![new.clone(), new], 0))
         });
     }
@@ -264,26 +305,8 @@ impl<B: Backend, C: CheckpointStrategy> Nonlinear<Autodiff<B, C>> for DeepLift {
         let u = tensor::<B, 3>(x.primitive.clone());
         let out = match MaxPoolBackward.prepare::<C>([x.node.clone()]).compute_bound().stateful() {
             OpsKind::Tracked(prep) => {
-                let (v, idx) = burn::tensor::module::max_pool1d_with_indices(
-                    u.clone(),
-                    pool.kernel,
-                    pool.stride,
-                    pool.padding,
-                    pool.dilation,
-                    pool.ceil_mode,
-                );
-                let (ux, ur) = halves(u);
-                let (vx, vr) = halves(v.clone());
-                let (idx_x, idx_r) = halves_int(idx);
-                let m = vx.clone().max_pair(vr.clone());
-                let state = MaxPoolState::<B> {
-                    idx_x: idx_x.into_primitive(),
-                    idx_r: idx_r.into_primitive(),
-                    d_x: primitive(m.clone() - vr),
-                    d_r: primitive(vx - m),
-                    du: primitive(ux - ur),
-                };
-                prep.finish(state, primitive(v))
+                let (v, rule) = max_pool_rule(pool, u);
+                prep.finish(rule, primitive(v))
             }
             OpsKind::UnTracked(prep) => {
                 let v = burn::tensor::module::max_pool1d(

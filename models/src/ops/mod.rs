@@ -10,6 +10,7 @@ mod nonlinear;
 mod norm;
 mod reduce;
 mod shape;
+pub(crate) mod vjp;
 
 pub use conv::{Conv1d, ConvPadding, ConvTranspose1d};
 pub use elementwise::BinaryOp;

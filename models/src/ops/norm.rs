@@ -16,7 +16,7 @@ use crate::value::DynTensor;
 /// ```
 #[derive(Debug, Clone)]
 pub struct BatchNorm<B: Backend> {
-    scale: Tensor<B, 1>,
+    pub(crate) scale: Tensor<B, 1>,
     shift: Tensor<B, 1>,
 }
 

@@ -35,15 +35,15 @@ fn check_rank(dims: &[usize]) -> OpResult<()> {
     }
 }
 
-/// ONNX `Slice`: clamped bounds, negative indices from the end, positive steps.
-pub(crate) fn slice<B: Backend>(
-    x: Value<B>,
+/// The `(start, end, step)` of every axis of `dims` that an ONNX `Slice` keeps (clamped,
+/// negative indices from the end, positive steps only).
+pub(crate) fn slice_ranges(
+    dims: &[usize],
     starts: &[i64],
     ends: &[i64],
     axes: Option<&[i64]>,
     steps: Option<&[i64]>,
-) -> OpResult<Value<B>> {
-    let dims = x.dims();
+) -> OpResult<Vec<(usize, usize, usize)>> {
     let rank = dims.len().max(1);
     let axes: Vec<usize> = match axes {
         Some(a) => a
@@ -72,6 +72,19 @@ pub(crate) fn slice<B: Backend>(
         let (s, e) = (clamp(starts[k]), clamp(ends[k]));
         ranges[axis] = (s, e.max(s), step as usize);
     }
+    Ok(ranges)
+}
+
+/// ONNX `Slice`: clamped bounds, negative indices from the end, positive steps.
+pub(crate) fn slice<B: Backend>(
+    x: Value<B>,
+    starts: &[i64],
+    ends: &[i64],
+    axes: Option<&[i64]>,
+    steps: Option<&[i64]>,
+) -> OpResult<Value<B>> {
+    let dims = x.dims();
+    let ranges = slice_ranges(&dims, starts, ends, axes, steps)?;
     let out_dims: Vec<usize> = ranges
         .iter()
         .map(|&(s, e, st)| (e - s).div_ceil(st))
