@@ -5,7 +5,8 @@
 //! expected arrays in `tests/data/annotate/<model>_*.npy.gz` (see `tests/data/README.md`).
 
 use motiflift::annotate::{
-    annotate_seqlets, annotate_seqlets_with, count_annotations, pairwise_annotations, seqlet_rows,
+    annotate_seqlets, annotate_seqlets_with, count_annotations, pairwise_annotations,
+    pairwise_annotations_spacing, seqlet_rows,
 };
 use motiflift::io::meme::{Motif, read_meme};
 use motiflift::io::npy::read_onehot;
@@ -331,6 +332,51 @@ fn cli_annotate_count_pairwise_reproduce_tangermeme() {
     let p: ndarray::Array2<i64> = ndarray_npy::read_npy(out("p.npy")).unwrap();
     let want = npy_gz::<i32, Ix2>("annotate/bpnet_pairwise_annotations_nonunique_asym.npy.gz");
     assert_eq!(p, want.mapv(i64::from));
+
+    // Spacings of the best annotations: the kernel's counts of (example, motif, start, end).
+    let rows: Vec<[usize; 4]> = self::seqlets("bpnet")
+        .iter()
+        .zip(annotation_rows("bpnet"))
+        .map(|(s, [e, m])| [e, m, s[1] as usize, s[2] as usize])
+        .collect();
+    let a1_path = out("a1.tsv");
+    for (asymmetric, name) in [(false, "s.npy"), (true, "sa.npy")] {
+        let path = out(name);
+        let mut args = vec![
+            "pairwise",
+            "--annotations",
+            &a1_path,
+            "--motifs",
+            db,
+            "--spacing",
+            "50",
+            "-o",
+            &path,
+        ];
+        if asymmetric {
+            args.push("--asymmetric");
+        }
+        cli(&args).unwrap();
+        let y: ndarray::Array3<u32> = ndarray_npy::read_npy(&path).unwrap();
+        let want = pairwise_annotations_spacing(&rows, 50, !asymmetric, Some(215)).unwrap();
+        assert_eq!(y.shape(), [215, 215, 50]);
+        assert_eq!(y.iter().copied().collect::<Vec<_>>(), want.data);
+        assert!(want.data.iter().any(|&v| v > 0));
+    }
+    assert!(
+        cli(&[
+            "pairwise",
+            "--annotations",
+            &out("a1.tsv"),
+            "--motifs",
+            db,
+            "--spacing",
+            "0",
+            "-o",
+            &out("z.npy"),
+        ])
+        .is_err()
+    );
 
     // Annotating an annotated table, or with a missing motif file, fails naming the file.
     let err = cli(&[

@@ -94,6 +94,21 @@ impl CountArgs {
 /// The `(example_idx, motif_idx)` of every best annotation (rank 1, or every row without a
 /// `rank` column) of an annotated table, checked against the number of motifs.
 pub(crate) fn best_annotations(path: &Path, n_motifs: usize) -> Result<Vec<[usize; 2]>> {
+    Ok(best_annotation_rows(path, n_motifs, false)?
+        .into_iter()
+        .map(|[e, m, _, _]| [e, m])
+        .collect())
+}
+
+/// [`best_annotations`] with each seqlet's `start` and `end`: `(example_idx, motif_idx, start,
+/// end)` rows (tangermeme's input of `pairwise_annotations_spacing`).
+pub(crate) fn best_annotation_spans(path: &Path, n_motifs: usize) -> Result<Vec<[usize; 4]>> {
+    best_annotation_rows(path, n_motifs, true)
+}
+
+/// The rows of [`best_annotation_spans`]; `start` and `end` are read (and checked) only when
+/// `spans`, else they are 0.
+fn best_annotation_rows(path: &Path, n_motifs: usize, spans: bool) -> Result<Vec<[usize; 4]>> {
     let table = read_seqlet_table(path)?;
     let err = |message: String| Error::File {
         path: path.to_path_buf(),
@@ -119,6 +134,11 @@ pub(crate) fn best_annotations(path: &Path, n_motifs: usize) -> Result<Vec<[usiz
     } else {
         None
     };
+    let (starts, ends) = if spans {
+        (column(&table, "start")?, column(&table, "end")?)
+    } else {
+        (vec![0; examples.len()], vec![0; examples.len()])
+    };
     let mut rows = Vec::new();
     for (r, (&e, &m)) in examples.iter().zip(&motifs).enumerate() {
         if ranks.as_ref().is_some_and(|k| k[r] != 1) {
@@ -129,7 +149,13 @@ pub(crate) fn best_annotations(path: &Path, n_motifs: usize) -> Result<Vec<[usiz
                 "row {r}: example_idx {e}, motif_idx {m}: indices must be >= 0 and motif_idx below the {n_motifs} motifs"
             )));
         }
-        rows.push([e as usize, m as usize]);
+        let (start, end) = (starts[r], ends[r]);
+        if start < 0 || end < start {
+            return Err(err(format!(
+                "row {r}: start {start}, end {end}: a seqlet needs 0 <= start <= end"
+            )));
+        }
+        rows.push([e as usize, m as usize, start as usize, end as usize]);
     }
     Ok(rows)
 }
