@@ -236,9 +236,10 @@ pub fn tomtom<Q: MotifValue>(
     let n_columns = options.n_nearest.map_or(n_in, |k| k.min(n_in));
     // Queries of similar composition read the same span tails; neighbours in this order share
     // cache. The order changes no result.
-    // By width otherwise: neighbours share a row layout.
+    // By width otherwise, widest first: neighbours share a row layout, and the jobs left at the
+    // end are the cheapest.
     let mut schedule: Vec<usize> = (0..queries.len()).collect();
-    schedule.sort_by_key(|&q| query_cols[q].len());
+    schedule.sort_by_key(|&q| std::cmp::Reverse(query_cols[q].len()));
     if plan.is_some() {
         schedule.sort_by_key(|&q| {
             (
