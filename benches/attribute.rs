@@ -1,6 +1,7 @@
 //! DeepLIFT/SHAP throughput on the BPNet and Beluga-like fixture models (CPU, flex):
 //! 64 loci × 20 dinucleotide-shuffled references, batch 32 pairs — the job timed for
-//! tangermeme by `scripts/bench_tangermeme.sh deep_lift_shap`.
+//! tangermeme by `scripts/bench_tangermeme.sh deep_lift_shap`; both the default route and
+//! tangermeme's paired autodiff pass (`autodiff_only`) are timed.
 //!
 //! `cargo bench --bench attribute`
 
@@ -49,14 +50,19 @@ fn bench(c: &mut Criterion) {
     ] {
         let graph = load::<Autodiff<Flex>>(&spec, &Default::default()).unwrap();
         let refs = References::Shuffle { n_shuffles: N_SHUFFLES, random_state: 0 };
-        let options = DeepLiftShapOptions { batch_size: 32, ..Default::default() };
-        group.bench_function(format!("{name}_64x20_batch32"), |b| {
-            b.iter(|| {
-                let out = deep_lift_shap::<Flex, _>(&graph, x.view(), &refs, &options, &Default::default(), |_| {})
-                    .unwrap();
-                black_box(out.attributions)
-            })
-        });
+        // The default route (each example's forward pass shared by its references, no backward
+        // pass of the reference half) and tangermeme's paired autodiff pass, for the saving.
+        for (route, autodiff_only) in [("shared", false), ("autodiff", true)] {
+            let options = DeepLiftShapOptions { batch_size: 32, autodiff_only, ..Default::default() };
+            group.bench_function(format!("{name}_64x20_batch32_{route}"), |b| {
+                b.iter(|| {
+                    let out =
+                        deep_lift_shap::<Flex, _>(&graph, x.view(), &refs, &options, &Default::default(), |_| {})
+                            .unwrap();
+                    black_box(out.attributions)
+                })
+            });
+        }
     }
     group.finish();
 }

@@ -192,3 +192,152 @@ impl<B: Backend> Graph<B> {
         Ok(Some(PairedPass { multipliers, example_outputs, reference_outputs }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use burn::backend::{Autodiff, Flex};
+    use burn::tensor::{Tensor, TensorData, backend::Backend};
+    use motiflift_kernels::deeplift::{Activation, DeepLift, MaxPool1d};
+
+    use crate::graph::{Graph, GraphBuilder};
+    use crate::ops::{BatchNorm, BinaryOp, Conv1d, ConvPadding, IntsArg, Linear, Op, ReduceOp};
+
+    /// Deterministic weights in [-0.5, 0.5).
+    struct Weights(u64);
+
+    impl Weights {
+        fn take(&mut self, n: usize) -> Vec<f32> {
+            (0..n)
+                .map(|_| {
+                    self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    ((self.0 >> 40) as f32 / (1u64 << 24) as f32) - 0.5
+                })
+                .collect()
+        }
+        fn tensor<B: Backend, const D: usize>(&mut self, dims: [usize; D], device: &B::Device) -> Tensor<B, D> {
+            Tensor::from_data(TensorData::new(self.take(dims.iter().product()), dims), device)
+        }
+    }
+
+    /// Conv → act → (overlapping) max-pool → dilated conv + residual → act → slice → pad →
+    /// transpose there and back → concat with a scaled, batch-normalised branch → mean →
+    /// linear → act → linear; or a flatten + gather variant.
+    fn graph<B: Backend>(seed: u64, act: Activation, pool: MaxPool1d, flatten: bool, device: &B::Device) -> Graph<B> {
+        let mut w = Weights(seed);
+        let mut g = GraphBuilder::<B>::new(device);
+        let x = g.input();
+        let c1 = Conv1d::new(w.tensor([6, 4, 5], device), Some(w.tensor([6], device)), ConvPadding::Explicit(2, 2));
+        let h = g.push("conv1", Op::Conv1d(c1), &[x]);
+        let h = g.push("act1", Op::Activation(act), &[h]);
+        let h = g.push("pool", Op::MaxPool1d(pool), &[h]);
+        let c2 = Conv1d::new(w.tensor([6, 6, 3], device), None, ConvPadding::SameUpper).with_dilation(2);
+        let r = g.push("conv2", Op::Conv1d(c2), &[h]);
+        let h = g.push("residual", Op::Binary(BinaryOp::Add), &[h, r]);
+        let h = g.push("act2", Op::Activation(act), &[h]);
+        let ends = IntsArg::Static(vec![-1]);
+        let h = g.push("crop", Op::Slice { starts: IntsArg::Static(vec![1]), ends, axes: Some(IntsArg::Static(vec![2])), steps: None }, &[h]);
+        let h = g.push("pad", Op::Pad { pads: vec![(0, 0), (0, 0), (2, 1)], value: 0.0 }, &[h]);
+        let t = g.push("t", Op::Transpose { perm: vec![0, 2, 1] }, &[h]);
+        let h = g.push("t_back", Op::Transpose { perm: vec![0, 2, 1] }, &[t]);
+        let s = g.push("scale", Op::Scalar { op: BinaryOp::Mul, value: -1.5, scalar_first: false }, &[h]);
+        let bn = BatchNorm::new(&w.take(6), &w.take(6), &w.take(6), &[1.0; 6], 1e-5, device);
+        let s = g.push("bn", Op::BatchNorm(bn), &[s]);
+        let h = g.push("concat", Op::Concat { axis: 1 }, &[h, s]);
+        let out = if flatten {
+            // 12 positions pooled to 6 (either pool), cropped to 4, padded to 7.
+            let len = 7;
+            let f = g.push("flatten", Op::Flatten { axis: 1 }, &[h]);
+            let l = Linear::from_torch(w.tensor([3, 12 * len], device), Some(w.tensor([3], device)));
+            let y = g.push("dense", Op::Linear(l), &[f]);
+            let y = g.push("act3", Op::Activation(Activation::Tanh), &[y]);
+            g.push("pick", Op::Gather { axis: 1, indices: IntsArg::Static(vec![2, 0]), scalar: false }, &[y])
+        } else {
+            let m = g.push("mean", Op::Reduce { op: ReduceOp::Mean, axes: vec![2], keepdims: false }, &[h]);
+            let l1 = Linear::from_torch(w.tensor([5, 12], device), Some(w.tensor([5], device)));
+            let y = g.push("dense1", Op::Linear(l1), &[m]);
+            let y = g.push("act3", Op::Activation(act), &[y]);
+            let l2 = Linear::from_torch(w.tensor([2, 5], device), None);
+            g.push("dense2", Op::Linear(l2), &[y])
+        };
+        g.output("y", out);
+        g.build().unwrap()
+    }
+
+    fn one_hot(seed: u64, rows: usize, len: usize) -> Vec<f32> {
+        let mut w = Weights(seed);
+        let picks = w.take(rows * len);
+        let mut out = vec![0f32; rows * 4 * len];
+        for r in 0..rows {
+            for l in 0..len {
+                let base = (((picks[r * len + l] + 0.5) * 4.0) as usize).min(3);
+                out[(r * 4 + base) * len + l] = 1.0;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn direct_sweep_equals_the_autodiff_rules() {
+        type Ad = Autodiff<Flex>;
+        let device = Default::default();
+        let (len, u, k) = (12, 2, 3);
+        let activations = [Activation::Relu, Activation::Elu { alpha: 1.0 }, Activation::Sigmoid, Activation::Silu];
+        let pools = [MaxPool1d::new(2), MaxPool1d { kernel: 3, stride: 2, padding: 1, dilation: 1, ceil_mode: false }];
+        for (case, (act, pool, flatten)) in activations
+            .iter()
+            .flat_map(|a| pools.iter().flat_map(move |p| [(*a, *p, false), (*a, *p, true)]))
+            .enumerate()
+        {
+            let seed = 11 + case as u64;
+            let direct = graph::<Flex>(seed, act, pool, flatten, &device);
+            let autodiff = graph::<Ad>(seed, act, pool, flatten, &device);
+            assert!(direct.supports_deep_lift_pairs());
+            let x = one_hot(seed * 3, u, len);
+            let refs = one_hot(seed * 5, u * k, len);
+            let example_of: Vec<usize> = (0..u * k).map(|p| p / k).collect();
+            for target in [0, 1] {
+                let pass = direct
+                    .deep_lift_pairs(
+                        Tensor::from_data(TensorData::new(x.clone(), [u, 4, len]), &device),
+                        Tensor::from_data(TensorData::new(refs.clone(), [u * k, 4, len]), &device),
+                        &example_of,
+                        target,
+                    )
+                    .unwrap()
+                    .unwrap();
+                let got = pass.multipliers.into_data().to_vec::<f32>().unwrap();
+
+                // tangermeme's way: [inputs; references] with the rules, one backward pass.
+                let width = 4 * len;
+                let mut z: Vec<f32> = example_of.iter().flat_map(|&e| x[e * width..(e + 1) * width].to_vec()).collect();
+                z.extend(&refs);
+                let zt = Tensor::<Ad, 3>::from_data(TensorData::new(z, [2 * u * k, 4, len]), &device).require_grad();
+                let y = autodiff.forward(zt.clone(), &DeepLift).unwrap().narrow(1, target, 1);
+                let grads = y.clone().sum().backward();
+                let expected =
+                    zt.grad(&grads).unwrap().narrow(0, 0, u * k).into_data().to_vec::<f32>().unwrap();
+                let outputs = y.inner().into_data().to_vec::<f32>().unwrap();
+                let scale = expected.iter().fold(0f32, |m, v| m.max(v.abs()));
+                let worst = got.iter().zip(&expected).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+                assert!(worst <= 1e-5 * scale.max(1e-3), "case {case} ({act:?}, {pool:?}, flatten {flatten}), target {target}: {worst:e} of {scale:e}");
+                for (p, &e) in example_of.iter().enumerate() {
+                    assert!((pass.example_outputs[e] - outputs[p]).abs() <= 1e-5);
+                    assert!((pass.reference_outputs[p] - outputs[u * k + p]).abs() <= 1e-5);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn graphs_it_cannot_sweep_are_left_to_the_autodiff_rules() {
+        let device = Default::default();
+        let mut g = GraphBuilder::<Flex>::new(&device);
+        let s = g.push("softmax", Op::Softmax { axis: 1 }, &[g.input()]);
+        let y = g.push("sum", Op::Reduce { op: ReduceOp::Sum, axes: vec![2], keepdims: false }, &[s]);
+        g.output("y", y);
+        let graph = g.build().unwrap();
+        assert!(!graph.supports_deep_lift_pairs());
+        let x = Tensor::<Flex, 3>::ones([1, 4, 3], &device);
+        assert!(graph.deep_lift_pairs(x.clone(), x, &[0], 0).unwrap().is_none());
+    }
+}
