@@ -13,7 +13,7 @@ use burn::tensor::{Int, Tensor, TensorData, TensorPrimitive, backend::Backend};
 use motiflift_kernels::deeplift::Plain;
 
 use crate::error::{Error, Result};
-use crate::graph::{Graph, INPUT};
+use crate::graph::{Graph, INPUT, Stage};
 use crate::ops::vjp::{self, Grad, Pairing, Tape};
 use crate::value::{DynTensor, Value};
 
@@ -32,6 +32,13 @@ pub struct PairedPass<B: Backend> {
     pub example_outputs: Vec<f32>,
     /// The target output of each pair's reference.
     pub reference_outputs: Vec<f32>,
+}
+
+/// Whether tensors of this backend live in host memory, so that rules run as fused loops over
+/// it ([`motiflift_kernels::deeplift::host`]) rather than as chains of tensor ops.
+fn on_host<B: Backend>(device: &B::Device) -> bool {
+    let name = B::name(device);
+    name.contains("flex") || name.contains("ndarray")
 }
 
 impl<B: Backend> Graph<B> {
@@ -104,17 +111,28 @@ impl<B: Backend> Graph<B> {
             examples: u,
             pairs: b,
             example_of: Tensor::<B, 1, Int>::from_data(index, &device).into_primitive(),
+            example_rows: example_of.to_vec(),
+            host: on_host::<B>(&device),
         };
 
         // Forward over [examples; references], keeping what each backward step needs.
         let mut tapes: Vec<Option<Tape<B>>> = vec![None; self.nodes.len()];
         let mut batch_axis_kept = true;
         let z = Tensor::cat(vec![examples, references], 0);
-        let outputs = self.run(z, &Plain, |k, inputs| {
+        let outputs = self.run(z, &Plain, |k, stage| {
             if !self.node_dependent[k] {
                 return Ok(());
             }
             let node = &self.nodes[k];
+            let inputs = match stage {
+                Stage::Inputs(inputs) => inputs,
+                Stage::Outputs(outs) => {
+                    if let (Some(tape), Some(Value::Float(v))) = (tapes[k].as_mut(), outs.first()) {
+                        tape.set_output(&node.op, v);
+                    }
+                    return Ok(());
+                }
+            };
             let deps: Vec<bool> = node.inputs.iter().map(|&v| self.dependent[v]).collect();
             for (value, &dep) in inputs.iter().zip(&deps) {
                 if dep && matches!(value, Value::Float(t) if t.dims().first() != Some(&rows)) {
@@ -234,6 +252,9 @@ mod tests {
         let r = g.push("conv2", Op::Conv1d(c2), &[h]);
         let h = g.push("residual", Op::Binary(BinaryOp::Add), &[h, r]);
         let h = g.push("act2", Op::Activation(act), &[h]);
+        // An even kernel: asymmetric "same" padding (0 before, 1 after).
+        let c3 = Conv1d::new(w.tensor([6, 6, 2], device), None, ConvPadding::SameUpper);
+        let h = g.push("conv3", Op::Conv1d(c3), &[h]);
         let ends = IntsArg::Static(vec![-1]);
         let h = g.push("crop", Op::Slice { starts: IntsArg::Static(vec![1]), ends, axes: Some(IntsArg::Static(vec![2])), steps: None }, &[h]);
         let h = g.push("pad", Op::Pad { pads: vec![(0, 0), (0, 0), (2, 1)], value: 0.0 }, &[h]);
@@ -281,7 +302,9 @@ mod tests {
         type Ad = Autodiff<Flex>;
         let device = Default::default();
         let (len, u, k) = (12, 2, 3);
-        let activations = [Activation::Relu, Activation::Elu { alpha: 1.0 }, Activation::Sigmoid, Activation::Silu];
+        // GELU has no scalar derivative here: it takes the tensor form of the rule.
+        let activations =
+            [Activation::Relu, Activation::Elu { alpha: 1.0 }, Activation::Sigmoid, Activation::Silu, Activation::Gelu];
         let pools = [MaxPool1d::new(2), MaxPool1d { kernel: 3, stride: 2, padding: 1, dilation: 1, ceil_mode: false }];
         for (case, (act, pool, flatten)) in activations
             .iter()

@@ -65,6 +65,14 @@ pub struct Graph<B: Backend> {
 /// The model input value.
 pub(crate) const INPUT: ValueId = 0;
 
+/// What [`Graph::run`] shows its observer of a node.
+pub(crate) enum Stage<'a, B: Backend> {
+    /// The node's inputs, before it runs.
+    Inputs(&'a [Value<B>]),
+    /// Its outputs.
+    Outputs(&'a [Value<B>]),
+}
+
 impl<B: Backend> Graph<B> {
     /// Runs the graph with the nonlinearities evaluated by `rules` and returns the single output
     /// as `(batch, n_outputs)` (a 1-D output becomes one column; trailing axes of size 1 are
@@ -141,13 +149,13 @@ impl<B: Backend> Graph<B> {
         self.run(x, rules, |_, _| Ok(()))
     }
 
-    /// Evaluates every node in order, showing `observe` each node's index and inputs before it
-    /// runs, and returns the outputs.
+    /// Evaluates every node in order, showing `observe` each node's index with its inputs
+    /// before it runs and with its outputs after, and returns the graph outputs.
     pub(crate) fn run<N: Nonlinear<B>>(
         &self,
         x: Tensor<B, 3>,
         rules: &N,
-        mut observe: impl FnMut(usize, &[Value<B>]) -> Result<()>,
+        mut observe: impl FnMut(usize, Stage<'_, B>) -> Result<()>,
     ) -> Result<Vec<DynTensor<B>>> {
         self.check_input(&x.dims())?;
         let mut slots: Vec<Option<Value<B>>> = vec![None; self.n_values];
@@ -168,7 +176,7 @@ impl<B: Backend> Graph<B> {
                     self.eval_error(node, format!("value {v} was never computed"))
                 })?);
             }
-            observe(k, &inputs)?;
+            observe(k, Stage::Inputs(&inputs))?;
             let outs = node
                 .op
                 .eval(inputs, rules, self.node_dependent[k], &self.device)
@@ -183,6 +191,7 @@ impl<B: Backend> Graph<B> {
                     ),
                 ));
             }
+            observe(k, Stage::Outputs(&outs))?;
             for (&id, v) in node.outputs.iter().zip(outs) {
                 slots[id] = Some(v);
             }

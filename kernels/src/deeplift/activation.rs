@@ -107,6 +107,40 @@ impl Activation {
         }
     }
 
+    /// The ordinary derivative at one point, as [`Activation::derivative`] computes it
+    /// elementwise; `None` for GELU and Mish (which need `erf`/nested transcendentals and stay
+    /// on the tensor path).
+    ///
+    /// ```
+    /// use motiflift_kernels::deeplift::Activation;
+    /// assert_eq!(Activation::Relu.derivative_at(0.0), Some(0.0));
+    /// assert_eq!(Activation::Sigmoid.derivative_at(0.0), Some(0.25));
+    /// assert_eq!(Activation::Gelu.derivative_at(0.0), None);
+    /// ```
+    pub fn derivative_at(&self, x: f32) -> Option<f32> {
+        let sigmoid = |x: f32| 1.0 / (1.0 + (-x).exp());
+        Some(match *self {
+            Self::Relu => f32::from(u8::from(x > 0.0)),
+            Self::LeakyRelu { slope } => if x <= 0.0 { slope as f32 } else { 1.0 },
+            Self::Elu { alpha } => if x > 0.0 { 1.0 } else { x.exp() * alpha as f32 },
+            Self::Selu => if x > 0.0 { SELU_SCALE as f32 } else { x.exp() * (SELU_ALPHA * SELU_SCALE) as f32 },
+            Self::Silu => {
+                let s = sigmoid(x);
+                s + x * s * (1.0 - s)
+            }
+            Self::Sigmoid => {
+                let s = sigmoid(x);
+                s * (1.0 - s)
+            }
+            Self::LogSigmoid => 1.0 - sigmoid(x),
+            Self::Tanh => 1.0 - x.tanh().powi(2),
+            Self::Softplus { beta } => sigmoid(x * beta as f32),
+            Self::Exp => x.exp(),
+            Self::Log => 1.0 / x,
+            Self::Gelu | Self::Mish => return None,
+        })
+    }
+
     /// The ordinary derivative `f'(x)`, elementwise — the rescale rule's fallback where the
     /// input difference is below the threshold. At a kink (ReLU at 0) it takes PyTorch's value.
     ///

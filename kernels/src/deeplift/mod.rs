@@ -18,6 +18,7 @@
 //! ```
 
 mod activation;
+pub mod host;
 pub mod rules;
 #[cfg(test)]
 mod tests;

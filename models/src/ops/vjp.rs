@@ -49,6 +49,10 @@ pub(crate) struct Pairing<B: Backend> {
     pub(crate) pairs: usize,
     /// The example (forward row) of each pair, `(pairs,)`.
     pub(crate) example_of: IntTensor<B>,
+    /// The same, on the host.
+    pub(crate) example_rows: Vec<usize>,
+    /// Whether tensors live in host memory (rules then run as fused loops over it).
+    pub(crate) host: bool,
 }
 
 /// What the backward step of a node needs from its forward evaluation.
@@ -58,6 +62,8 @@ pub(crate) struct Tape<B: Backend> {
     dims: Vec<Vec<usize>>,
     /// The input of a rule op, or the constant operand of a product/quotient.
     saved: Option<FloatTensor<B>>,
+    /// The output of an activation.
+    output: Option<FloatTensor<B>>,
     /// `(start, end, step)` per axis of a slice, or `(before, before + len, 1)` of a pad.
     ranges: Vec<(usize, usize, usize)>,
     /// Gather indices (non-negative).
@@ -153,12 +159,60 @@ fn split_rows<B: Backend>(t: FloatTensor<B>, pairing: &Pairing<B>) -> (FloatTens
     (ex, refs)
 }
 
+impl<B: Backend> Tape<B> {
+    /// Keeps the output of an activation (the rescale rule's `v`).
+    pub(crate) fn set_output(&mut self, op: &Op<B>, output: &crate::value::DynTensor<B>) {
+        if matches!(op, Op::Activation(_)) {
+            self.output = Some(output.0.clone());
+        }
+    }
+}
+
+/// A float tensor's values on the host.
+fn host_values<B: Backend>(t: FloatTensor<B>) -> OpResult<Vec<f32>> {
+    Tensor::<B, 1>::from_primitive(TensorPrimitive::Float(B::float_reshape(
+        t.clone(),
+        Shape::from(vec![t.shape().num_elements()]),
+    )))
+    .into_data()
+    .convert::<f32>()
+    .into_vec()
+    .map_err(|e| format!("{e:?}"))
+}
+
+/// The rescale rule as one fused loop over host memory, or `None` when the activation has no
+/// scalar derivative there.
+fn rescale_on_host<B: Backend>(
+    act: &motiflift_kernels::deeplift::Activation,
+    input: FloatTensor<B>,
+    output: FloatTensor<B>,
+    g: Grad<B>,
+    pairing: &Pairing<B>,
+) -> OpResult<Option<Grad<B>>> {
+    use motiflift_kernels::deeplift::host::PairedActivations;
+    if act.derivative_at(0.5).is_none() {
+        return Ok(None);
+    }
+    let dims = float_dims::<B>(&g.x);
+    let width: usize = dims[1..].iter().product();
+    let device = B::float_device(&g.x);
+    let (u, v) = (host_values::<B>(input)?, host_values::<B>(output)?);
+    let mut gx = host_values::<B>(g.x)?;
+    let mut gr = g.r.map(host_values::<B>).transpose()?;
+    let acts = PairedActivations { u: &u, v: &v, width, examples: pairing.examples, example_of: &pairing.example_rows };
+    if !acts.rescale(act, &mut gx, gr.as_deref_mut()) {
+        return Ok(None);
+    }
+    let back = |values: Vec<f32>| crate::value::DynTensor::<B>::from_f32(values, &dims, &device).0;
+    Ok(Some(Grad { x: back(gx), r: gr.map(back) }))
+}
+
 impl<B: Backend> Op<B> {
     /// What the backward step will need, read from the node's inputs before it runs. `deps` says
     /// which inputs depend on the model input.
     pub(crate) fn record(&self, inputs: &[Value<B>], deps: &[bool], device: &B::Device) -> OpResult<Tape<B>> {
         let dims: Vec<Vec<usize>> = inputs.iter().map(Value::dims).collect();
-        let mut tape = Tape { dims, saved: None, ranges: Vec::new(), index: Vec::new() };
+        let mut tape = Tape { dims, saved: None, output: None, ranges: Vec::new(), index: Vec::new() };
         let float_input = |k: usize| match inputs.get(k) {
             Some(Value::Float(t)) => Ok(t.0.clone()),
             _ => Err(format!("input {k} must be a float tensor")),
@@ -273,9 +327,13 @@ impl<B: Backend> Op<B> {
                     if extra >= c.stride.max(c.dilation) {
                         return Err("convolution geometry without a direct transpose".into());
                     }
-                    let options = ConvTransposeOptions::new([c.stride], [0], [extra], [c.dilation], c.groups);
+                    // Symmetric padding crops inside the transposed convolution (a contiguous
+                    // result); otherwise crop the full-length one.
+                    let symmetric = before == after;
+                    let crop = if symmetric { before } else { 0 };
+                    let options = ConvTransposeOptions::new([c.stride], [crop], [extra], [c.dilation], c.groups);
                     let back = burn::tensor::module::conv_transpose1d(typed::<B, 3>(t), c.weight.clone(), None, options);
-                    Ok(prim(back.narrow(2, before, len)))
+                    Ok(prim(if symmetric { back } else { back.narrow(2, before, len) }))
                 })?;
                 Ok(only(g))
             }
@@ -407,6 +465,11 @@ impl<B: Backend> Op<B> {
             }
             Op::Activation(act) => {
                 let input = tape.saved.ok_or("the activation input was not kept")?;
+                if let (true, Some(output)) = (pairing.host, tape.output) {
+                    if let Some(g) = rescale_on_host(act, input.clone(), output, g.clone(), pairing)? {
+                        return Ok(only(g));
+                    }
+                }
                 let (ux, ur) = split_rows::<B>(input, pairing);
                 let rank = float_dims::<B>(&ux).len();
                 let (mx, mr) = with_rank!(rank, D => {
