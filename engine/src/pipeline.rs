@@ -597,7 +597,10 @@ fn fresh(dir: &Path, name: &str, stamp: u64, outputs: &[&Path]) -> bool {
 /// Records that step `name` finished with `stamp` (written last, so a killed run redoes it).
 fn write_stamp(dir: &Path, name: &str, stamp: u64) -> Result<()> {
     let path = dir.join(format!(".{name}.stamp"));
-    std::fs::write(&path, stamp.to_string()).map_err(|e| Error::io(&path, e))
+    // Atomic like every output: a run killed mid-write leaves no truncated stamp behind.
+    crate::io::atomic::write_atomic(&path, |w| {
+        std::io::Write::write_all(w, stamp.to_string().as_bytes())
+    })
 }
 
 /// A folder name for a model's display name.
