@@ -30,6 +30,8 @@ fn loci() -> Array3<u8> {
 }
 
 fn bench(c: &mut Criterion) {
+    // As the `motiflift` binary does.
+    motiflift::allocator::retain_freed_memory();
     let x = loci();
     let mut group = c.benchmark_group("deep_lift_shap");
     group.sample_size(10);

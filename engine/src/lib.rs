@@ -8,6 +8,7 @@
 
 #![warn(missing_docs)]
 
+pub mod allocator;
 pub mod annotate;
 pub mod attribute;
 pub mod device;
@@ -17,5 +18,7 @@ pub mod io;
 pub mod pipeline;
 pub mod plot;
 pub mod seqlets;
+pub mod shard;
+pub mod stream;
 
 pub use error::{Error, Result};

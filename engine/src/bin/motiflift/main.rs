@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    motiflift::allocator::retain_freed_memory();
     let cli = motiflift::cli::Cli::parse();
     match motiflift::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
