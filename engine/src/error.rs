@@ -58,6 +58,29 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io { path: path.into(), source }
     }
+
+    /// The error for a failed read of `path`: an [`Error::File`] saying the gzip data is
+    /// truncated or corrupt when `gzip` is set (the decoder reports both as read errors), an
+    /// [`Error::Io`] otherwise.
+    ///
+    /// ```
+    /// let cut = std::io::Error::from(std::io::ErrorKind::UnexpectedEof);
+    /// let e = motiflift::Error::read("x.npy.gz", true, cut);
+    /// assert!(e.to_string().starts_with("x.npy.gz: ") && e.to_string().contains("gzip"));
+    /// ```
+    pub fn read(path: impl Into<PathBuf>, gzip: bool, source: std::io::Error) -> Self {
+        if gzip && source.kind() != std::io::ErrorKind::PermissionDenied {
+            Self::File {
+                path: path.into(),
+                message: format!(
+                    "cannot decompress: {source}; expected a complete gzip stream (truncated or \
+                     corrupt .gz file?)"
+                ),
+            }
+        } else {
+            Self::io(path, source)
+        }
+    }
 }
 
 /// Result alias of the engine.

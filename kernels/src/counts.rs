@@ -80,6 +80,17 @@ pub fn count_annotations(
     if rows.is_empty() && shape.is_none() {
         return Err(Error::Empty("annotations to count"));
     }
+    // Each row adds 1 to one count: with at most u32::MAX rows no count can overflow.
+    if u32::try_from(rows.len()).is_err() {
+        return Err(Error::InvalidArgument {
+            name: "X",
+            reason: format!(
+                "{} annotations overflow the u32 counts; count at most {} at a time",
+                rows.len(),
+                u32::MAX
+            ),
+        });
+    }
     let [n_examples, n_annotations] = sizes(rows, [shape.map(|s| s.0), shape.map(|s| s.1)])?;
     Ok(match dim {
         None => {
@@ -216,9 +227,9 @@ pub fn pairwise_annotations_spacing(
                     });
                 }
                 let d = d as usize;
-                data[(left[0] * n + right[0]) * max_distance + d] += 1;
+                bump(&mut data[(left[0] * n + right[0]) * max_distance + d], e)?;
                 if symmetric && left[0] != right[0] {
-                    data[(right[0] * n + left[0]) * max_distance + d] += 1;
+                    bump(&mut data[(right[0] * n + left[0]) * max_distance + d], e)?;
                 }
             }
         }
@@ -229,9 +240,28 @@ pub fn pairwise_annotations_spacing(
     })
 }
 
+/// Adds 1 to a `u32` count; an overflow is an error (at example `e`), never a wrap.
+fn bump(count: &mut u32, e: usize) -> Result<()> {
+    *count = count.checked_add(1).ok_or_else(|| Error::InvalidArgument {
+        name: "X",
+        reason: format!("a pair count overflows u32 ({}) at example {e}", u32::MAX),
+    })?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_never_wrap() {
+        let mut c = u32::MAX - 1;
+        bump(&mut c, 0).unwrap();
+        assert_eq!(c, u32::MAX);
+        let e = bump(&mut c, 7).unwrap_err().to_string();
+        assert!(e.contains("overflows u32") && e.contains("example 7"), "{e}");
+        assert_eq!(c, u32::MAX);
+    }
 
     // ALGORITHMS §6.3 golden rows.
     const ROWS: [[usize; 2]; 5] = [[0, 0], [0, 0], [0, 1], [1, 0], [1, 1]];

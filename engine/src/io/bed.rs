@@ -86,7 +86,14 @@ pub fn read_bed(path: impl AsRef<Path>, summits: bool) -> Result<Vec<Locus>> {
     let mut loci = Vec::new();
     for (i, line) in reader.split(b'\n').enumerate() {
         let line_no = i + 1;
-        let line = line.map_err(|e| Error::io(path, e))?;
+        let line = line.map_err(|e| match Error::read(path, is_gz, e) {
+            Error::File { path, message } => Error::Parse {
+                path,
+                line: line_no,
+                message,
+            },
+            other => other,
+        })?;
         let text = String::from_utf8_lossy(&line);
         let text = text.strip_suffix('\r').unwrap_or(&text);
         if text.trim().is_empty() || is_header(text) {

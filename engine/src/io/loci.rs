@@ -58,6 +58,13 @@ pub struct Extracted {
     pub mask: Vec<bool>,
 }
 
+/// `start + (end - start) // 2` as Python computes it, without overflow for any coordinates.
+fn midpoint(l: &Locus) -> i64 {
+    let (start, end) = (i128::from(l.start), i128::from(l.end));
+    // Between start and end (or end and start), so it fits in an i64.
+    (start + (end - start).div_euclid(2)) as i64
+}
+
 /// Extracts one-hot windows, as `tangermeme.io.extract_loci(..., return_mask=True)`.
 ///
 /// Each locus gives the window `[mid - in_window/2 - J, … + in_window + 2J)` with
@@ -116,6 +123,14 @@ pub fn extract_loci_with_progress(
     if opts.in_window == 0 {
         return Err(Error::Invalid("in_window must be at least 1".into()));
     }
+    // Far beyond any chromosome; keeps the window arithmetic below free of overflow.
+    const MAX_WINDOW: usize = 1 << 40;
+    if opts.in_window > MAX_WINDOW || opts.max_jitter > MAX_WINDOW {
+        return Err(Error::Invalid(format!(
+            "in_window {} and max_jitter {} must be at most {MAX_WINDOW}",
+            opts.in_window, opts.max_jitter
+        )));
+    }
     let table = Encoding::new(&opts.alphabet, &opts.ignore)?;
     let records: Vec<_> = loci.iter().map(|l| fasta.record(&l.chrom)).collect();
     let missing: BTreeSet<&str> = loci
@@ -148,17 +163,41 @@ pub fn extract_loci_with_progress(
             break;
         }
         let Some(record) = record else { continue };
-        let mid = locus.start + (locus.end - locus.start).div_euclid(2);
-        if mid - left >= 0 && mid + right <= record.length as i64 {
+        let mid = midpoint(locus);
+        // Saturating: coordinates come from the user's BED file.
+        let length = i64::try_from(record.length).unwrap_or(i64::MAX);
+        if mid.saturating_sub(left) >= 0 && mid.saturating_add(right) <= length {
             mask[i] = true;
             kept.push((*record, (mid - left) as u64));
         }
     }
     if kept.is_empty() {
-        return Err(Error::Invalid(format!(
-            "no locus left: all {} loci run off their chromosome with a window of {width}",
-            loci.len()
-        )));
+        // Name the first locus, its window and its chromosome's length: the usual causes are a
+        // window wider than the chromosome, or loci from another assembly.
+        let example = loci.first().zip(records.first().copied().flatten()).map_or_else(
+            String::new,
+            |(l, r)| {
+                let mid = midpoint(l);
+                format!(
+                    " (locus 0, {}:{}-{}, needs [{}, {}) but {} has {} bases)",
+                    l.chrom,
+                    l.start,
+                    l.end,
+                    mid.saturating_sub(left),
+                    mid.saturating_add(right),
+                    r.name,
+                    r.length
+                )
+            },
+        );
+        return Err(Error::File {
+            path: fasta.path().to_path_buf(),
+            message: format!(
+                "no locus left: all {} loci run off their chromosome with a window of \
+                 {width}{example}",
+                loci.len()
+            ),
+        });
     }
 
     progress.set_length(kept.len() as u64);

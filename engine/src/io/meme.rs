@@ -67,7 +67,9 @@ pub fn display_name(name: &str) -> &str {
 /// Unlike memelite, which would silently attach the next motif's matrix to it, a `MOTIF` without a
 /// `letter-probability matrix` line before the next `MOTIF` (or the end of the file) is an error.
 /// Other errors, each naming the file and line: a matrix row that does not hold exactly 4
-/// numbers, a missing or zero `w=`, a matrix cut short by the end of the file.
+/// numbers, or holds a negative or non-finite value, or does not sum to 1 within
+/// [`ROW_SUM_TOLERANCE`]; a missing or zero `w=`; a matrix cut short by the end of the file; a
+/// truncated or corrupt `.gz` file.
 ///
 /// ```
 /// # let dir = std::env::temp_dir().join(format!("motiflift-doc-meme-{}", std::process::id()));
@@ -110,7 +112,7 @@ pub fn read_meme_n(path: impl AsRef<Path>, n_motifs: Option<usize>) -> Result<Ve
     } else {
         std::io::BufReader::new(file).read_to_end(&mut text)
     };
-    read.map_err(|e| Error::io(path, e))?;
+    read.map_err(|e| Error::read(path, is_gz, e))?;
     parse_meme(&String::from_utf8_lossy(&text), n_motifs).map_err(|(line, message)| Error::Parse {
         path: path.to_path_buf(),
         line,
@@ -176,7 +178,8 @@ fn parse_meme(
                     State::Matrix {
                         name,
                         width,
-                        rows: Vec::with_capacity(width),
+                        // `w=` is user data: never reserve more than a real motif needs.
+                        rows: Vec::with_capacity(width.min(1 << 10)),
                         line: motif_line,
                     }
                 } else {
@@ -192,7 +195,7 @@ fn parse_meme(
                 mut rows,
                 line: motif_line,
             } => {
-                rows.push(parse_row(line).map_err(|m| {
+                rows.push(parse_row(line).and_then(check_row).map_err(|m| {
                     (
                         line_no,
                         format!("motif `{name}`, matrix row {}: {m}", rows.len() + 1),
@@ -265,6 +268,34 @@ fn parse_width(line: &str) -> std::result::Result<usize, String> {
         Ok(w) => Ok(w),
         Err(_) => Err(format!("expected an integer after `w=`: `{line}`")),
     }
+}
+
+/// How far a matrix row may sum from 1: matrices printed with two decimals (or rounded by hand,
+/// as in older JASPAR and HOCOMOCO files) sum to 0.97–1.03; a row of counts, or of numbers that
+/// are not probabilities, is far outside.
+///
+/// ```
+/// let row_sum: f64 = [0.33, 0.33, 0.33, 0.0].iter().sum(); // three-way tie, two decimals
+/// assert!((row_sum - 1.0).abs() <= motiflift::io::meme::ROW_SUM_TOLERANCE);
+/// ```
+pub const ROW_SUM_TOLERANCE: f64 = 0.05;
+
+/// A matrix row must hold probabilities: finite, non-negative, summing to 1 within
+/// [`ROW_SUM_TOLERANCE`] (memelite reads any numbers; Tomtom and the logos assume these).
+fn check_row(row: [f64; 4]) -> std::result::Result<[f64; 4], String> {
+    if let Some(v) = row.iter().find(|v| !v.is_finite() || **v < 0.0) {
+        return Err(format!(
+            "value {v} is not a probability; expected 4 finite numbers >= 0 summing to 1"
+        ));
+    }
+    let sum: f64 = row.iter().sum();
+    if (sum - 1.0).abs() > ROW_SUM_TOLERANCE {
+        return Err(format!(
+            "the row sums to {sum}; expected letter probabilities summing to 1 \
+             (within {ROW_SUM_TOLERANCE})"
+        ));
+    }
+    Ok(row)
 }
 
 fn parse_row(line: &str) -> std::result::Result<[f64; 4], String> {

@@ -43,7 +43,7 @@ fn load(path: &Path) -> Result<Raw> {
     } else {
         std::io::BufReader::new(file).read_to_end(&mut bytes)
     };
-    read.map_err(|e| Error::io(path, e))?;
+    read.map_err(|e| Error::read(path, is_gz, e))?;
     let header = Header::from_reader(&mut Cursor::new(&bytes)).map_err(|e| Error::File {
         path: path.to_path_buf(),
         message: format!("not a valid .npy file: {e}"),

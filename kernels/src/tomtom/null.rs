@@ -64,13 +64,14 @@ pub(crate) struct Survival {
 
 impl Survival {
     /// The p-value of best total `score` against a target of length `t` (`1.0` when
-    /// `score <= 0`).
+    /// `score <= 0`), clamped to `[0, 1]`.
     pub fn p_value(&self, scratch: &NullScratch, t: usize, score: i64) -> f64 {
         if score <= 0 || self.all_ones {
             return 1.0;
         }
         let j = (score - self.lo).clamp(0, self.width as i64) as usize;
-        scratch.tables[scratch.table_of[t] * (self.width + 1) + j]
+        // A survival function, so in [0, 1]; clamp the rounding of its sums.
+        scratch.tables[scratch.table_of[t] * (self.width + 1) + j].clamp(0.0, 1.0)
     }
 }
 

@@ -200,7 +200,8 @@ pub(crate) struct Hit {
 /// forward one's.
 pub(crate) fn merge_strands(fwd: Hit, rc: Hit) -> Hit {
     let p = fwd.p_value.min(rc.p_value);
-    let p = p * (2.0 - p);
+    // Rounding in the null's sums can leave p a hair outside [0, 1]; p-values never are.
+    let p = (p * (2.0 - p)).clamp(0.0, 1.0);
     if fwd.score <= rc.score {
         Hit {
             p_value: p,
@@ -243,6 +244,21 @@ mod tests {
         assert!((m.p_value - 0.19).abs() < 1e-15);
         let m = merge_strands(Hit { score: 6, ..f }, r);
         assert_eq!((m.strand, m.score, m.offset), (0, 6, 1));
+    }
+
+    #[test]
+    fn merged_p_values_stay_in_the_unit_interval() {
+        let hit = |p_value| Hit {
+            p_value,
+            score: 1,
+            offset: 0,
+            overlap: 1,
+            strand: 0,
+        };
+        for (p, want) in [(-1e-17, 0.0), (1.0 + 1e-15, 1.0), (1.0, 1.0), (0.0, 0.0)] {
+            let m = merge_strands(hit(p), hit(1.0));
+            assert_eq!(m.p_value, want, "{p}");
+        }
     }
 
     #[test]
