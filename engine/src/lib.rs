@@ -18,7 +18,5 @@ pub mod io;
 pub mod pipeline;
 pub mod plot;
 pub mod seqlets;
-pub mod shard;
-pub mod stream;
 
 pub use error::{Error, Result};
