@@ -20,8 +20,15 @@ use crate::value::{DynTensor, Value};
 /// The result of [`Graph::deep_lift_pairs`].
 ///
 /// ```
-/// # fn pass() -> motiflift_models::deeplift::PairedPass<burn::backend::Flex> { unimplemented!() }
-/// let p = pass();
+/// use burn::backend::Flex;
+/// use burn::tensor::Tensor;
+/// use motiflift_models::deeplift::PairedPass;
+/// // One example with two references: one multiplier row and one reference output per pair.
+/// let p = PairedPass::<Flex> {
+///     multipliers: Tensor::zeros([2, 4, 8], &Default::default()),
+///     example_outputs: vec![0.5],
+///     reference_outputs: vec![0.1, 0.2],
+/// };
 /// assert_eq!(p.multipliers.dims()[0], p.reference_outputs.len());
 /// ```
 #[derive(Debug, Clone)]
