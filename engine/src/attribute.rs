@@ -381,7 +381,9 @@ where
             let mrow = &m[row * width..(row + 1) * width];
             if let Some(bad) = mrow.iter().position(|v| !v.is_finite()) {
                 return Err(Error::Invalid(format!(
-                    "non-finite multiplier for pair {p} (example {i}, reference {kk}) at base {}, position {}",
+                    "multiplier is {} for pair {p} (example {i}, reference {kk}) at base {}, position {} \
+                     (a non-finite weight or activation in the model?)",
+                    mrow[bad],
                     bad / len,
                     bad % len
                 )));

@@ -18,5 +18,7 @@ pub mod io;
 pub mod pipeline;
 pub mod plot;
 pub mod seqlets;
+pub mod shard;
+pub mod stream;
 
 pub use error::{Error, Result};

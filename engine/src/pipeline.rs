@@ -25,21 +25,27 @@ use arrow::record_batch::RecordBatch;
 use burn::backend::Autodiff;
 use burn::tensor::backend::Backend;
 use motiflift_kernels::counts::{count_annotations, pairwise_annotations};
+use motiflift_kernels::tomtom::TomtomOptions;
 use motiflift_models::{ModelSpec, load};
-use ndarray::{Array2, Array3, Axis, s};
+use ndarray::{Array2, Array3, Axis, Ix3};
 use serde::Deserialize;
 
-use crate::annotate::{annotate_seqlets, seqlet_rows};
-use crate::attribute::{Attributions, DeepLiftShapOptions, References, deep_lift_shap};
+use crate::annotate::seqlet_rows;
+use crate::attribute::DeepLiftShapOptions;
 use crate::device::{Device, OnBackend};
-use crate::io::bed::{LociOptions, read_loci};
+use crate::io::bed::{LociOptions, Locus, read_loci};
 use crate::io::fasta::Fasta;
 use crate::io::loci::{ExtractOptions, extract_loci};
 use crate::io::meme::{Motif, read_meme};
-use crate::io::npy::{read_f32, read_onehot, write_npy};
+use crate::io::npy::write_npy;
+use crate::io::npy_stream::{NpyReader, NpyWriter};
 use crate::io::table::write_table;
 use crate::plot::{Annotation, LogoTrack, plot_counts, plot_logo, plot_pairwise};
-use crate::seqlets::{RecursiveOptions, recursive_seqlets};
+use crate::seqlets::RecursiveOptions;
+use crate::shard::{CHUNK_LOCI, Shard, chunks};
+use crate::stream::{
+    AttributeSummary, ReferenceSource, annotate_seqlets_file, attribute_to_files, recursive_seqlets_file, window_mask,
+};
 use crate::{Error, Result};
 
 /// Where the loci come from: BED files + FASTA, or a one-hot `.npy`.
@@ -267,15 +273,19 @@ pub struct Report {
     pub files: Vec<PathBuf>,
 }
 
-/// Per-model results kept for the summary and the figures.
+/// Per-model results kept for the summary and the figures (sized by the seqlets and motifs,
+/// not by the loci: the attributions and counts stay in their files).
 struct ModelResult {
     name: String,
-    attributions: Array3<f32>,
+    attributions: PathBuf,
     seqlets: Vec<[i64; 3]>,
     seqlet_attr: Vec<f64>,
     best_motif: Vec<i32>,
     best_p: Vec<f64>,
-    counts: Array2<u32>,
+    /// Loci with at least one seqlet.
+    loci_with_seqlets: usize,
+    /// Seqlets annotated with each motif.
+    motif_totals: Vec<u32>,
 }
 
 impl Pipeline {
@@ -331,6 +341,28 @@ impl Pipeline {
     ///
     /// See the module docs for an example.
     pub fn run(&self, out: &Path, options: &RunOptions) -> Result<Report> {
+        self.run_shard(out, options, Shard::WHOLE)
+    }
+
+    /// Runs the pipeline for block `shard` of the loci. A whole run ([`Shard::WHOLE`]) does
+    /// every step; a shard `k/N` writes `X.npy` and only its block's attributions of every
+    /// model (`<model>/shards/attributions.k-of-N.npy`, `deltas.k-of-N.npy`, stamped) — the
+    /// expensive step, run as `N` jobs — and a later whole run merges a complete stamped set of
+    /// shards instead of attributing again (the merge equals the unsharded attributions).
+    ///
+    /// Every step streams: loci are extracted, attributed, called and annotated a chunk at a
+    /// time, and read back from the files, so memory does not grow with the number of loci.
+    ///
+    /// ```no_run
+    /// use motiflift::pipeline::{Pipeline, RunOptions};
+    /// let p = Pipeline::from_file("pipeline.toml")?;
+    /// for k in 0..4 {
+    ///     p.run_shard("out".as_ref(), &RunOptions::default(), motiflift::shard::Shard::new(k, 4)?)?;
+    /// }
+    /// let report = p.run("out".as_ref(), &RunOptions::default())?; // merges the 4 shards
+    /// # Ok::<(), motiflift::Error>(())
+    /// ```
+    pub fn run_shard(&self, out: &Path, options: &RunOptions, shard: Shard) -> Result<Report> {
         let cfg = &self.config;
         std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
         let say = |m: &str| {
@@ -341,11 +373,10 @@ impl Pipeline {
         let mut report = Report { summary_path: out.join("summary.md"), reused: Vec::new(), files: Vec::new() };
 
         // 1. Loci.
-        let x = self.loci(options)?;
         let x_path = out.join("X.npy");
-        write_npy(&x_path, &x.mapv(|v| v as i8))?;
+        let (n, len) = self.write_loci(&x_path, options)?;
         report.files.push(x_path.clone());
-        say(&format!("loci: {} windows of {} bp", x.dim().0, x.dim().2));
+        say(&format!("loci: {n} windows of {len} bp"));
         let x_stamp = stamp_of(&(file_hash(&x_path)?,));
 
         let motifs = read_meme(&cfg.annotation.motifs)?;
@@ -357,28 +388,63 @@ impl Pipeline {
             let dir = out.join(safe_name(&model.name));
             std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
 
-            // 2. Attributions.
+            // 2. Attributions (of the shard, or all of them, possibly merged from shards).
+            let a_stamp = stamp_of(&(x_stamp, file_hash(&model.path)?, model, &cfg.attribution));
+            if !shard.is_whole() {
+                let shards = dir.join("shards");
+                std::fs::create_dir_all(&shards).map_err(|e| Error::io(&shards, e))?;
+                let tag = shard_tag(shard);
+                let a_path = shards.join(format!("attributions.{tag}.npy"));
+                let d_path = shards.join(format!("deltas.{tag}.npy"));
+                let step = format!("attributions.{tag}");
+                if fresh(&shards, &step, a_stamp, &[&a_path, &d_path]) {
+                    report.reused.push(format!("{}: attributions {shard}", model.name));
+                } else {
+                    say(&format!("{}: attributing shard {shard} on {device}", model.name));
+                    let job = AttributeJob { model, cfg: &cfg.attribution, x: &x_path, shard, a: &a_path, d: &d_path, quiet: options.quiet };
+                    let summary = device.run(job)?;
+                    for w in summary.warnings.iter().take(5) {
+                        say(&format!("{}: warning: {w}", model.name));
+                    }
+                    write_stamp(&shards, &step, a_stamp)?;
+                }
+                report.files.extend([a_path, d_path]);
+                continue;
+            }
             let a_path = dir.join("attributions.npy");
             let d_path = dir.join("deltas.npy");
-            let a_stamp = stamp_of(&(x_stamp, file_hash(&model.path)?, model, &cfg.attribution));
-            let attributions: Array3<f32> = if fresh(&dir, "attributions", a_stamp, &[&a_path, &d_path]) {
+            if fresh(&dir, "attributions", a_stamp, &[&a_path, &d_path]) {
                 report.reused.push(format!("{}: attributions", model.name));
-                read_f32(&a_path)?
+            } else if let Some(count) = complete_shards(&dir.join("shards"), a_stamp) {
+                let shards = dir.join("shards");
+                for (what, path) in [("attributions", &a_path), ("deltas", &d_path)] {
+                    let parts: Vec<PathBuf> = (0..count)
+                        .map(|k| shards.join(format!("{what}.{k}-of-{count}.npy")))
+                        .collect();
+                    concat_npy(&parts, path)?;
+                }
+                write_stamp(&dir, "attributions", a_stamp)?;
+                report.reused.push(format!("{}: attributions (merged from {count} shards)", model.name));
             } else {
                 say(&format!("{}: attributing on {device}", model.name));
-                let job = AttributeJob { model, cfg: &cfg.attribution, x: &x, quiet: options.quiet };
-                let out = device.run(job)?;
-                for w in out.warnings.iter().take(5) {
+                let job = AttributeJob {
+                    model,
+                    cfg: &cfg.attribution,
+                    x: &x_path,
+                    shard,
+                    a: &a_path,
+                    d: &d_path,
+                    quiet: options.quiet,
+                };
+                let summary = device.run(job)?;
+                for w in summary.warnings.iter().take(5) {
                     say(&format!("{}: warning: {w}", model.name));
                 }
-                write_npy(&a_path, &out.attributions)?;
-                write_npy(&d_path, &out.deltas)?;
                 write_stamp(&dir, "attributions", a_stamp)?;
-                out.attributions
-            };
+            }
             report.files.extend([a_path.clone(), d_path]);
 
-            // 3. Seqlets (cheap: always recomputed from the attributions).
+            // 3. Seqlets (cheap: always recomputed from the attributions, streamed).
             let s = &cfg.seqlets;
             let seqlet_options = RecursiveOptions {
                 threshold: s.threshold,
@@ -387,7 +453,8 @@ impl Pipeline {
                 additional_flanks: s.additional_flanks,
                 ..Default::default()
             };
-            let table = recursive_seqlets(attributions.view().into_dyn(), &seqlet_options)?;
+            let mut a_reader = NpyReader::open(&a_path)?;
+            let table = recursive_seqlets_file(&mut a_reader, 0..n, &seqlet_options)?;
             for ext in ["tsv", "parquet"] {
                 let p = dir.join(format!("seqlets.{ext}"));
                 write_table(&p, &table)?;
@@ -404,7 +471,9 @@ impl Pipeline {
                 None
             } else {
                 say(&format!("{}: annotating {} seqlets", model.name, seqlets.len()));
-                Some(annotate_seqlets(x.view(), &seqlets, &motifs, cfg.annotation.n_nearest.max(1))?)
+                let mut x = NpyReader::open(&x_path)?;
+                let options = TomtomOptions { n_nearest: Some(cfg.annotation.n_nearest.max(1)), ..TomtomOptions::default() };
+                Some(annotate_seqlets_file(&mut x, &seqlets, &motifs, &options)?)
             };
             let (best_motif, best_p) = match annotated {
                 Some(a) => {
@@ -419,18 +488,35 @@ impl Pipeline {
             };
             report.files.extend([ann_tsv, dir.join("annotated.parquet")]);
 
-            // 5. Counts and co-occurrence.
-            let rows: Vec<[usize; 2]> =
+            // 5. Counts (written a chunk of loci at a time) and co-occurrence.
+            let mut rows: Vec<[usize; 2]> =
                 seqlets.iter().zip(&best_motif).map(|(s, &m)| [s[0] as usize, m as usize]).collect();
-            let counts = count_annotations(&rows, Some((x.dim().0, motifs.len())), None)?;
-            let counts = Array2::from_shape_vec((x.dim().0, motifs.len()), counts.data)
-                .map_err(|e| Error::Invalid(e.to_string()))?;
             let pairs = pairwise_annotations(&rows, true, true, Some(motifs.len()))?;
             let pairs = Array2::from_shape_vec((motifs.len(), motifs.len()), pairs.data)
                 .map_err(|e| Error::Invalid(e.to_string()))?;
+            rows.sort_by_key(|r| r[0]);
             let c_path = dir.join("counts.npy");
+            let mut counts = NpyWriter::new::<u32>(&c_path, &[motifs.len()], n)?;
+            let mut motif_totals = vec![0u32; motifs.len()];
+            let mut at = 0;
+            for chunk in chunks(0..n, CHUNK_LOCI) {
+                let end = at + rows[at..].partition_point(|r| r[0] < chunk.end);
+                let local: Vec<[usize; 2]> = rows[at..end].iter().map(|r| [r[0] - chunk.start, r[1]]).collect();
+                let c = count_annotations(&local, Some((chunk.len(), motifs.len())), None)?;
+                counts.write(&c.data)?;
+                at = end;
+            }
+            counts.finish()?;
+            for r in &rows {
+                motif_totals[r[1]] += 1;
+            }
+            let mut loci_with_seqlets = 0;
+            for (i, r) in rows.iter().enumerate() {
+                if i == 0 || rows[i - 1][0] != r[0] {
+                    loci_with_seqlets += 1;
+                }
+            }
             let p_path = dir.join("pairwise.npy");
-            write_npy(&c_path, &counts)?;
             write_npy(&p_path, &pairs)?;
             report.files.extend([c_path, p_path]);
 
@@ -439,7 +525,20 @@ impl Pipeline {
                 let fig = plot_pairwise(pairs.mapv(|v| v as f64).view(), &names, cfg.figures.top, dir.join("pairwise.png"))?;
                 report.files.extend([fig.svg, fig.png]);
             }
-            results.push(ModelResult { name: model.name.clone(), attributions, seqlets, seqlet_attr, best_motif, best_p, counts });
+            results.push(ModelResult {
+                name: model.name.clone(),
+                attributions: a_path,
+                seqlets,
+                seqlet_attr,
+                best_motif,
+                best_p,
+                loci_with_seqlets,
+                motif_totals,
+            });
+        }
+        if !shard.is_whole() {
+            say(&format!("shard {shard}: attributions written; run without --shard to merge and finish"));
+            return Ok(report);
         }
 
         // 6. Figures across models.
@@ -448,16 +547,29 @@ impl Pipeline {
             let model_names: Vec<&str> = results.iter().map(|r| r.name.as_str()).collect();
             let mut per_model = Array2::<f64>::zeros((results.len(), motifs.len()));
             for (i, r) in results.iter().enumerate() {
-                per_model.row_mut(i).assign(&r.counts.sum_axis(Axis(0)).mapv(f64::from));
+                for (j, &c) in r.motif_totals.iter().enumerate() {
+                    per_model[[i, j]] = f64::from(c);
+                }
             }
             let fig = plot_counts(&model_names, per_model.view(), &names, cfg.figures.top, out.join("counts.png"))?;
             report.files.extend([fig.svg, fig.png]);
-            if let Some((example, window)) = self.logo_window(&results, x.dim().2) {
+            if let Some((example, window)) = self.logo_window(&results, len) {
+                let rows: Vec<Array2<f32>> = results
+                    .iter()
+                    .map(|r| {
+                        let mut a = NpyReader::open(&r.attributions)?;
+                        let row = a.read_f32(example..example + 1)?;
+                        let shape = row.shape().to_vec();
+                        row.into_shape_with_order((shape[1], shape[2]))
+                            .map_err(|e| Error::Invalid(format!("{}: {e}", r.attributions.display())))
+                    })
+                    .collect::<Result<_>>()?;
                 let tracks: Vec<LogoTrack> = results
                     .iter()
-                    .map(|r| LogoTrack {
+                    .zip(&rows)
+                    .map(|(r, values)| LogoTrack {
                         title: r.name.clone(),
-                        values: r.attributions.slice(s![example, .., ..]),
+                        values: values.view(),
                         annotations: r
                             .seqlets
                             .iter()
@@ -479,7 +591,7 @@ impl Pipeline {
         }
 
         // 7. Summary.
-        let summary = summary_markdown(&results, &motifs, &report, out);
+        let summary = summary_markdown(&results, n, &motifs, &report, out);
         crate::io::atomic::write_atomic(&report.summary_path, |w| {
             std::io::Write::write_all(w, summary.as_bytes())
         })?;
@@ -487,32 +599,66 @@ impl Pipeline {
         Ok(report)
     }
 
-    /// The loci as one-hot `(n, 4, L)`.
-    fn loci(&self, options: &RunOptions) -> Result<Array3<u8>> {
+    /// Writes the loci as int8 one-hot `(n, 4, L)` to `path`, a chunk at a time (two passes:
+    /// which loci are kept, then their windows), returning `(n, L)`.
+    fn write_loci(&self, path: &Path, options: &RunOptions) -> Result<(usize, usize)> {
         let l = &self.config.loci;
-        let mut x = match (&l.npy, &l.fasta) {
-            (Some(npy), _) => read_onehot(npy)?,
+        let cap = l.n_loci.into_iter().chain(options.max_loci).min().unwrap_or(usize::MAX);
+        let mut source = match (&l.npy, &l.fasta) {
+            (Some(npy), _) => {
+                let r = NpyReader::open(npy)?;
+                if r.shape().len() != 3 {
+                    return Err(Error::File {
+                        path: npy.clone(),
+                        message: format!("expected one-hot loci (n, 4, L), found shape {:?}", r.shape()),
+                    });
+                }
+                LociSource::Npy(r)
+            }
             (None, Some(fasta)) => {
                 let loci = read_loci(&l.bed, &LociOptions::default())?;
                 let fasta = Fasta::open(fasta)?;
-                let opts = ExtractOptions { in_window: l.width, n_loci: l.n_loci, ..Default::default() };
-                extract_loci(&loci, &fasta, &opts)?.x
+                let mask = window_mask(&loci, &fasta, l.width, 0, l.n_loci)?;
+                let candidates: Vec<Locus> =
+                    loci.into_iter().zip(mask).filter(|(_, keep)| *keep).map(|(locus, _)| locus).collect();
+                if candidates.is_empty() {
+                    // extract_loci's own error, which names the first locus and its chromosome.
+                    let loci = read_loci(&l.bed, &LociOptions::default())?;
+                    extract_loci(&loci, &fasta, &ExtractOptions { in_window: l.width, ..Default::default() })?;
+                    return Err(Error::Invalid("no locus left".into()));
+                }
+                LociSource::Genome { candidates, fasta, width: l.width }
             }
             (None, None) => return Err(Error::Invalid("[loci] needs `npy`, or `bed` and `fasta`".into())),
         };
-        if l.drop_n {
-            let keep: Vec<usize> = (0..x.dim().0)
-                .filter(|&i| x.index_axis(Axis(0), i).sum_axis(Axis(0)).iter().all(|&c| c == 1))
-                .collect();
-            x = x.select(Axis(0), &keep);
+        let complete = |x: ndarray::ArrayView2<u8>| x.sum_axis(Axis(0)).iter().all(|&c| c == 1);
+        let mut keep = Vec::new();
+        'scan: for c in chunks(0..source.len(), CHUNK_LOCI) {
+            let x = source.read(c.clone())?;
+            for (j, i) in c.enumerate() {
+                if keep.len() >= cap {
+                    break 'scan;
+                }
+                if !l.drop_n || complete(x.index_axis(Axis(0), j)) {
+                    keep.push(i);
+                }
+            }
         }
-        if let Some(n) = l.n_loci.into_iter().chain(options.max_loci).min() {
-            x = x.slice(s![..n.min(x.dim().0), .., ..]).to_owned();
-        }
-        if x.dim().0 == 0 {
+        if keep.is_empty() {
             return Err(Error::Invalid("no locus left to analyse (all dropped?)".into()));
         }
-        Ok(x)
+        let (a, len) = (source.alphabet(), source.width());
+        let mut out = NpyWriter::new::<i8>(path, &[a, len], keep.len())?;
+        for part in keep.chunks(CHUNK_LOCI) {
+            let (lo, hi) = (part[0], part[part.len() - 1] + 1);
+            let x = source.read(lo..hi)?;
+            for &i in part {
+                let row: Vec<i8> = x.index_axis(Axis(0), i - lo).iter().map(|&v| v as i8).collect();
+                out.write(&row)?;
+            }
+        }
+        out.finish()?;
+        Ok((keep.len(), len))
     }
 
     /// The logo figure's locus and window: the configured locus (or the one holding the
@@ -537,18 +683,66 @@ impl Pipeline {
     }
 }
 
-/// Runs DeepLIFT/SHAP for one model on the chosen backend.
+/// Where the pipeline's loci come from: a one-hot file, or the windows of BED loci that fit.
+enum LociSource {
+    Npy(NpyReader),
+    Genome { candidates: Vec<Locus>, fasta: Fasta, width: usize },
+}
+
+impl LociSource {
+    fn len(&self) -> usize {
+        match self {
+            Self::Npy(r) => r.n_rows(),
+            Self::Genome { candidates, .. } => candidates.len(),
+        }
+    }
+
+    fn alphabet(&self) -> usize {
+        match self {
+            Self::Npy(r) => r.shape()[1],
+            Self::Genome { .. } => 4,
+        }
+    }
+
+    fn width(&self) -> usize {
+        match self {
+            Self::Npy(r) => r.shape()[2],
+            Self::Genome { width, .. } => *width,
+        }
+    }
+
+    /// One-hot windows of the candidates `rows`.
+    fn read(&mut self, rows: std::ops::Range<usize>) -> Result<Array3<u8>> {
+        match self {
+            Self::Npy(r) => {
+                let path = r.path().to_path_buf();
+                r.read_onehot(rows)?
+                    .into_dimensionality::<Ix3>()
+                    .map_err(|e| Error::File { path, message: format!("expected (n, 4, L): {e}") })
+            }
+            Self::Genome { candidates, fasta, width } => {
+                let opts = ExtractOptions { in_window: *width, ..Default::default() };
+                Ok(extract_loci(&candidates[rows], fasta, &opts)?.x)
+            }
+        }
+    }
+}
+
+/// Runs DeepLIFT/SHAP for one model on the chosen backend, from `x` to the files `a` and `d`.
 struct AttributeJob<'a> {
     model: &'a ModelConfig,
     cfg: &'a AttributionConfig,
-    x: &'a Array3<u8>,
+    x: &'a Path,
+    shard: Shard,
+    a: &'a Path,
+    d: &'a Path,
     quiet: bool,
 }
 
 impl OnBackend for AttributeJob<'_> {
-    type Output = Result<Attributions>;
+    type Output = Result<AttributeSummary>;
 
-    fn run<B: Backend>(self, device: &B::Device) -> Result<Attributions> {
+    fn run<B: Backend>(self, device: &B::Device) -> Result<AttributeSummary> {
         let mut spec = ModelSpec::new(&self.model.path).with_wrappers(self.model.wrap.parse()?);
         if let Some(arch) = &self.model.arch {
             spec = spec.with_arch(arch.parse()?);
@@ -556,9 +750,9 @@ impl OnBackend for AttributeJob<'_> {
         let graph = load::<Autodiff<B>>(&spec, device)?;
         graph.check_attributable()?;
         let (n_shuffles, random_state) = (self.cfg.n_shuffles, self.cfg.seed);
-        let refs = match self.cfg.seeding.as_str() {
-            "reference" => References::Shuffle { n_shuffles, random_state },
-            "locus" => References::PerLocus { n_shuffles, random_state },
+        let mut refs = match self.cfg.seeding.as_str() {
+            "reference" => ReferenceSource::Shuffle { n_shuffles, random_state },
+            "locus" => ReferenceSource::PerLocus { n_shuffles, random_state },
             other => {
                 return Err(Error::Invalid(format!(
                     "invalid pipeline config: seeding = \"{other}\" (expected \"reference\" or \"locus\")"
@@ -567,12 +761,66 @@ impl OnBackend for AttributeJob<'_> {
         };
         let options =
             DeepLiftShapOptions { target: self.model.target, batch_size: self.cfg.batch_size, ..Default::default() };
-        let n_pairs = (self.x.dim().0 * self.cfg.n_shuffles) as u64;
+        let mut x = NpyReader::open(self.x)?;
+        let rows = self.shard.range(x.n_rows());
+        let n_pairs = (rows.len() * self.cfg.n_shuffles) as u64;
         let bar = crate::cli::Context { quiet: self.quiet }.progress(n_pairs, "pairs");
-        let out = deep_lift_shap::<B, _>(&graph, self.x.view(), &refs, &options, device, |d| bar.inc(d));
+        let out = attribute_to_files::<B, _>(
+            &graph,
+            &mut x,
+            &mut refs,
+            rows,
+            &options,
+            self.a,
+            Some(self.d),
+            device,
+            |d| bar.inc(d),
+        );
         bar.finish_and_clear();
         out
     }
+}
+
+/// `k-of-N`, the file-name tag of a shard.
+fn shard_tag(shard: Shard) -> String {
+    format!("{}-of-{}", shard.index(), shard.count())
+}
+
+/// The `N` of a complete set of stamped shard attributions in `dir` (every `k` of `0..N` with
+/// its files and a stamp equal to `stamp`), if there is one.
+fn complete_shards(dir: &Path, stamp: u64) -> Option<usize> {
+    let entries = std::fs::read_dir(dir).ok()?;
+    let mut counts: Vec<usize> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let tag = name.strip_prefix(".attributions.")?.strip_suffix(".stamp")?;
+            tag.split_once("-of-")?.1.parse().ok()
+        })
+        .collect();
+    counts.sort_unstable();
+    counts.dedup();
+    counts.into_iter().find(|&count| {
+        (0..count).all(|k| {
+            let tag = format!("{k}-of-{count}");
+            let a = dir.join(format!("attributions.{tag}.npy"));
+            let d = dir.join(format!("deltas.{tag}.npy"));
+            fresh(dir, &format!("attributions.{tag}"), stamp, &[&a, &d])
+        })
+    })
+}
+
+/// Concatenates `.npy` files along their first axis into `out` (atomically).
+fn concat_npy(parts: &[PathBuf], out: &Path) -> Result<()> {
+    let mut readers = parts.iter().map(NpyReader::open).collect::<Result<Vec<_>>>()?;
+    let total = readers.iter().map(NpyReader::n_rows).sum();
+    let mut w = NpyWriter::like(out, &readers[0], total)?;
+    for r in &mut readers {
+        for c in chunks(0..r.n_rows(), CHUNK_LOCI) {
+            w.write_raw(&r.read_raw(c)?)?;
+        }
+    }
+    w.finish()
 }
 
 /// A stable hash of `value`.
@@ -582,10 +830,20 @@ fn stamp_of(value: &impl Hash) -> u64 {
     h.finish()
 }
 
-/// A hash of a file's bytes.
+/// A hash of a file's bytes, read a megabyte at a time.
 fn file_hash(path: &Path) -> Result<u64> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    Ok(stamp_of(&bytes))
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut h = DefaultHasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let k = file.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if k == 0 {
+            break;
+        }
+        h.write(&buf[..k]);
+    }
+    Ok(h.finish())
 }
 
 /// Whether step `name` in `dir` is up to date: its stamp matches and its outputs exist.
@@ -671,15 +929,13 @@ fn short_names(motifs: &[Motif]) -> Vec<String> {
 }
 
 /// `summary.md`: seqlets per locus per model, the top motifs per model side by side, figures.
-fn summary_markdown(results: &[ModelResult], motifs: &[Motif], report: &Report, out: &Path) -> String {
+fn summary_markdown(results: &[ModelResult], n_loci: usize, motifs: &[Motif], report: &Report, out: &Path) -> String {
     let names = short_names(motifs);
     let mut md = String::from("# motiflift summary\n\n");
-    let n_loci = results.first().map(|r| r.counts.dim().0).unwrap_or(0);
     let _ = writeln!(md, "{n_loci} loci, {} model(s).\n", results.len());
     md.push_str("## Seqlets\n\n| model | seqlets | per locus (mean) | loci with ≥1 seqlet | median best-match p |\n|---|---:|---:|---:|---:|\n");
     for r in results {
-        let per_locus = r.counts.sum_axis(Axis(1));
-        let with = per_locus.iter().filter(|&&c| c > 0).count();
+        let with = r.loci_with_seqlets;
         let mut p = r.best_p.clone();
         p.sort_by(f64::total_cmp);
         let median = p.get(p.len() / 2).copied().unwrap_or(f64::NAN);
@@ -701,8 +957,8 @@ fn summary_markdown(results: &[ModelResult], motifs: &[Motif], report: &Report, 
     let tops: Vec<Vec<(usize, u32)>> = results
         .iter()
         .map(|r| {
-            let totals = r.counts.sum_axis(Axis(0));
-            let mut order: Vec<(usize, u32)> = totals.iter().copied().enumerate().filter(|(_, c)| *c > 0).collect();
+            let mut order: Vec<(usize, u32)> =
+                r.motif_totals.iter().copied().enumerate().filter(|(_, c)| *c > 0).collect();
             order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             order
         })

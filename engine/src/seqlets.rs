@@ -195,6 +195,19 @@ fn contiguous<A>(x: &Array2<A>) -> &[A] {
     x.as_slice().unwrap_or(&[])
 }
 
+/// A seqlet table ([`seqlet_schema`]) of kernel seqlets, in their order.
+///
+/// ```
+/// use motiflift_kernels::seqlets::Seqlet;
+/// let s = Seqlet { example_idx: 3, start: 5, end: 9, attribution: 0.5, p_value: 1e-3 };
+/// let t = motiflift::seqlets::seqlet_table_of(&[s], true)?;
+/// assert_eq!((t.num_rows(), t.num_columns()), (1, 5));
+/// # Ok::<(), motiflift::Error>(())
+/// ```
+pub fn seqlet_table_of(rows: &[Seqlet], with_p_value: bool) -> Result<RecordBatch> {
+    seqlet_table(rows, with_p_value)
+}
+
 fn seqlet_table(rows: &[Seqlet], with_p_value: bool) -> Result<RecordBatch> {
     let int = |f: fn(&Seqlet) -> usize| -> ArrayRef { Arc::new(rows.iter().map(|s| f(s) as i64).collect::<Int64Array>()) };
     let mut columns = vec![

@@ -11,5 +11,6 @@ mod models;
 mod pipeline;
 mod run;
 mod seqlets;
+mod shard;
 mod shuffle;
 mod tomtom;

@@ -10,13 +10,14 @@ use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use clap::Args;
 use motiflift_kernels::tomtom::TomtomOptions;
-use ndarray::Ix3;
 
 use super::Context;
-use crate::annotate::{annotate_seqlets_with, read_seqlet_table, seqlet_rows};
+use crate::annotate::{read_seqlet_table, seqlet_rows};
 use crate::io::meme::read_meme;
-use crate::io::npy::read_onehot;
+use crate::io::npy_stream::NpyReader;
 use crate::io::table::write_table;
+use crate::shard::Shard;
+use crate::stream::annotate_seqlets_file;
 use crate::{Error, Result};
 
 /// Columns `annotate` appends (after `rank` when `--n-nearest` is above 1).
@@ -58,6 +59,10 @@ pub struct AnnotateArgs {
     /// Output table: `.parquet`/`.pq` for Parquet, anything else TSV.
     #[arg(short, long, value_name = "annotated.tsv")]
     pub output: PathBuf,
+    /// Annotate only the seqlets of the loci in block k of N contiguous blocks of X's loci
+    /// (0-based), in table order; `motiflift merge` of the N tables equals the unsharded one.
+    #[arg(long, value_name = "k/N", default_value_t = Shard::WHOLE)]
+    pub shard: Shard,
 }
 
 impl AnnotateArgs {
@@ -87,15 +92,39 @@ impl AnnotateArgs {
             path: self.seqlets.clone(),
             message: e.to_string(),
         };
-        let rows = seqlet_rows(&table).map_err(in_seqlets)?;
-        let x = read_onehot::<Ix3>(&self.input)?;
+        let mut x = NpyReader::open(&self.input)?;
+        let mut rows = seqlet_rows(&table).map_err(in_seqlets)?;
+        // A shard's Tomtom calls see the longest seqlet of the whole table, as one run's do.
+        let longest = rows.iter().map(|&[_, s, t]| t.saturating_sub(s).max(0) as usize).max();
+        let mut table = table;
+        if !self.shard.is_whole() {
+            let block = self.shard.range(x.n_rows());
+            let keep: Vec<u32> = (0..rows.len() as u32)
+                .filter(|&r| {
+                    let e = rows[r as usize][0];
+                    e >= 0 && block.contains(&(e as usize))
+                })
+                .collect();
+            let keep = UInt32Array::from(keep);
+            let columns = table
+                .columns()
+                .iter()
+                .map(|c| take(c.as_ref(), &keep, None))
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| Error::Invalid(format!("cannot select the shard's seqlets: {e}")))?;
+            table = RecordBatch::try_new(table.schema(), columns)
+                .map_err(|e| Error::Invalid(format!("cannot select the shard's seqlets: {e}")))?;
+            rows = seqlet_rows(&table).map_err(in_seqlets)?;
+        }
+        let schema = table.schema();
         let motifs = read_meme(&self.motifs)?;
         let options = TomtomOptions {
             n_nearest: Some(self.n_nearest),
             exact: self.exact,
+            longest_query: longest,
             ..TomtomOptions::default()
         };
-        let hits = annotate_seqlets_with(x.view(), &rows, &motifs, &options).map_err(in_seqlets)?;
+        let hits = annotate_seqlets_file(&mut x, &rows, &motifs, &options).map_err(in_seqlets)?;
         let k = hits.motif_indices.ncols();
         let repeat = UInt32Array::from(
             (0..rows.len() * k)

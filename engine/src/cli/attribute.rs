@@ -8,13 +8,14 @@ use clap::Args;
 use motiflift_models::import::Format;
 use motiflift_models::zoo::{Arch, Wrappers};
 use motiflift_models::{ModelSpec, load};
-use ndarray::{Array3, Array4};
 
 use super::Context;
 use crate::Result;
-use crate::attribute::{Attributions, DeepLiftShapOptions, References, deep_lift_shap};
+use crate::attribute::DeepLiftShapOptions;
 use crate::device::{Device, OnBackend};
-use crate::io::npy::{read_onehot, write_npy};
+use crate::io::npy_stream::NpyReader;
+use crate::shard::Shard;
+use crate::stream::{AttributeSummary, ReferenceSource, attribute_to_files};
 
 /// Arguments of `motiflift attribute`.
 ///
@@ -72,28 +73,32 @@ pub struct AttributeArgs {
     /// Also write the convergence deltas `(n, k)`, float32.
     #[arg(long, value_name = "D.npy")]
     pub deltas: Option<PathBuf>,
+    /// Attribute only block k of N contiguous blocks of the loci (0-based); the outputs hold
+    /// that block, and `motiflift merge` of the N outputs equals the unsharded run.
+    #[arg(long, value_name = "k/N", default_value_t = Shard::WHOLE)]
+    pub shard: Shard,
 }
 
 /// The attribution job, generic over the backend.
 struct Job<'a> {
     args: &'a AttributeArgs,
-    x: &'a Array3<u8>,
-    references: Option<&'a Array4<u8>>,
+    x: &'a mut NpyReader,
+    references: Option<&'a mut NpyReader>,
     ctx: &'a Context,
 }
 
 impl OnBackend for Job<'_> {
-    type Output = Result<Attributions>;
+    type Output = Result<AttributeSummary>;
 
-    fn run<B: Backend>(self, device: &B::Device) -> Result<Attributions> {
+    fn run<B: Backend>(self, device: &B::Device) -> Result<AttributeSummary> {
         let mut spec = ModelSpec::new(&self.args.model).with_wrappers(self.args.wrap.clone());
         spec.arch = self.args.arch;
         spec.format = self.args.format;
         let graph = load::<Autodiff<B>>(&spec, device)?;
         graph.check_attributable()?;
-        let references = match self.references {
-            Some(r) => References::Given(r.view()),
-            None => References::Shuffle { n_shuffles: self.args.n_shuffles, random_state: self.args.seed },
+        let mut references = match self.references {
+            Some(r) => ReferenceSource::Given(r),
+            None => ReferenceSource::Shuffle { n_shuffles: self.args.n_shuffles, random_state: self.args.seed },
         };
         let options = DeepLiftShapOptions {
             target: self.args.target,
@@ -101,16 +106,28 @@ impl OnBackend for Job<'_> {
             hypothetical: self.args.hypothetical,
             ..Default::default()
         };
-        let n_pairs = (self.x.dim().0 * references.n_shuffles()) as u64;
+        let rows = self.args.shard.range(self.x.n_rows());
+        let n_pairs = (rows.len() * references.n_shuffles()) as u64;
         let bar = self.ctx.progress(n_pairs, "pairs");
-        let out = deep_lift_shap::<B, _>(&graph, self.x.view(), &references, &options, device, |d| bar.inc(d));
+        let out = attribute_to_files::<B, _>(
+            &graph,
+            self.x,
+            &mut references,
+            rows,
+            &options,
+            &self.args.output,
+            self.args.deltas.as_deref(),
+            device,
+            |d| bar.inc(d),
+        );
         bar.finish_and_clear();
         out
     }
 }
 
 impl AttributeArgs {
-    /// Loads the model and the loci, computes the attributions and writes them.
+    /// Loads the model, streams the loci (of the shard) through it chunk by chunk and writes
+    /// the attributions as they come (the files appear only when complete).
     ///
     /// ```no_run
     /// use clap::Parser;
@@ -121,20 +138,27 @@ impl AttributeArgs {
     /// # Ok::<(), motiflift::Error>(())
     /// ```
     pub fn run(self, ctx: &Context) -> Result<()> {
-        let x: Array3<u8> = read_onehot(&self.input)?;
-        let references: Option<Array4<u8>> = self.references.as_ref().map(read_onehot).transpose()?;
-        ctx.note(&format!("attributing {} loci on {}", x.dim().0, self.device));
-        let job = Job { args: &self, x: &x, references: references.as_ref(), ctx };
+        let mut x = NpyReader::open(&self.input)?;
+        let mut references = self.references.as_ref().map(NpyReader::open).transpose()?;
+        let rows = self.shard.range(x.n_rows());
+        ctx.note(&format!(
+            "attributing loci {}..{} of {} (shard {}) on {}",
+            rows.start,
+            rows.end,
+            x.n_rows(),
+            self.shard,
+            self.device
+        ));
+        let job = Job { args: &self, x: &mut x, references: references.as_mut(), ctx };
         let out = self.device.run(job)?;
-        for warning in out.warnings.iter().take(10) {
+        for warning in &out.warnings {
             ctx.note(&format!("warning: {warning}"));
         }
-        if out.warnings.len() > 10 {
-            ctx.note(&format!("warning: {} more pairs above the convergence threshold", out.warnings.len() - 10));
-        }
-        write_npy(&self.output, &out.attributions)?;
-        if let Some(path) = &self.deltas {
-            write_npy(path, &out.deltas)?;
+        if out.n_warnings > out.warnings.len() {
+            ctx.note(&format!(
+                "warning: {} more pairs above the convergence threshold",
+                out.n_warnings - out.warnings.len()
+            ));
         }
         Ok(())
     }

@@ -5,11 +5,14 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::Context;
-use crate::Result;
 use crate::io::bed::{LociOptions, read_loci};
 use crate::io::fasta::Fasta;
-use crate::io::loci::{ExtractOptions, extract_loci_with_progress};
+use crate::io::loci::{ExtractOptions, extract_loci};
 use crate::io::npy::write_npy;
+use crate::io::npy_stream::NpyWriter;
+use crate::shard::{CHUNK_LOCI, Shard, chunks};
+use crate::stream::window_mask;
+use crate::{Error, Result};
 
 /// Arguments of `motiflift extract`.
 ///
@@ -50,9 +53,14 @@ pub struct ExtractArgs {
     /// all-zero column (the dtype tangermeme's `extract_loci` returns).
     #[arg(short, long, value_name = "X.npy")]
     pub output: PathBuf,
-    /// Also write the kept-locus mask (bool `.npy`, one entry per locus after `--chroms`).
+    /// Also write the kept-locus mask (bool `.npy`, one entry per locus after `--chroms`; the
+    /// same for every shard).
     #[arg(long, value_name = "MASK.npy")]
     pub mask: Option<PathBuf>,
+    /// Extract only block k of N contiguous blocks of the kept loci (0-based); `motiflift
+    /// merge` of the N outputs equals the unsharded run.
+    #[arg(long, value_name = "k/N", default_value_t = Shard::WHOLE)]
+    pub shard: Shard,
 }
 
 impl ExtractArgs {
@@ -77,19 +85,43 @@ impl ExtractArgs {
         let opts = ExtractOptions {
             in_window: self.width,
             max_jitter: self.max_jitter,
-            n_loci: self.n_loci,
+            n_loci: None,
             ..ExtractOptions::default()
         };
-        let bar = ctx.progress(loci.len() as u64, "loci");
-        let out = extract_loci_with_progress(&loci, &fasta, &opts, &bar)?;
-        write_npy(&self.output, &out.x.mapv(|v| v as i8))?;
-        if let Some(mask) = &self.mask {
-            write_npy(mask, &ndarray::Array1::from(out.mask.clone()))?;
+        if self.n_loci == Some(0) {
+            return Err(Error::Invalid("n_loci must be at least 1".into()));
+        }
+        // The windows that fit, over all loci, so that the shards partition the loci a single
+        // run keeps; each chunk of them is then extracted (and checked) as a single run would.
+        let mask = window_mask(&loci, &fasta, self.width, self.max_jitter, self.n_loci)?;
+        let kept: Vec<usize> = (0..loci.len()).filter(|&i| mask[i]).collect();
+        if kept.is_empty() {
+            // extract_loci's own error, which names the first locus and its chromosome.
+            extract_loci(&loci, &fasta, &opts)?;
+            return Err(Error::Invalid("no locus left".into()));
+        }
+        let block = self.shard.range(kept.len());
+        let width = self.width + 2 * self.max_jitter;
+        let mut out = NpyWriter::new::<i8>(&self.output, &[opts.alphabet.len(), width], block.len())?;
+        let bar = ctx.progress(block.len() as u64, "loci");
+        for chunk in chunks(block.clone(), CHUNK_LOCI) {
+            let part: Vec<_> = kept[chunk].iter().map(|&i| loci[i].clone()).collect();
+            let got = extract_loci(&part, &fasta, &opts)?;
+            let flat: Vec<i8> = got.x.iter().map(|&v| v as i8).collect();
+            out.write(&flat)?;
+            bar.inc(part.len() as u64);
+        }
+        bar.finish_and_clear();
+        out.finish()?;
+        if let Some(path) = &self.mask {
+            write_npy(path, &ndarray::Array1::from(mask))?;
         }
         ctx.note(&format!(
-            "extract: {} of {} loci kept -> {}",
-            out.x.shape()[0],
+            "extract: {} of {} loci kept (shard {}: {}) -> {}",
+            kept.len(),
             loci.len(),
+            self.shard,
+            block.len(),
             self.output.display()
         ));
         Ok(())

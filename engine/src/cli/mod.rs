@@ -17,6 +17,7 @@ pub mod annotate;
 pub mod attribute;
 pub mod count;
 pub mod extract;
+pub mod merge;
 pub mod pairwise;
 pub mod plot;
 pub mod run;
@@ -135,6 +136,8 @@ subcommands! {
     Pairwise(pairwise::PairwiseArgs),
     /// Figures from the files above: attribution logos, motif counts, co-occurrence heatmaps.
     Plot(plot::PlotArgs),
+    /// Concatenate the outputs of --shard runs in locus order, or average models (--mean-over-models).
+    Merge(merge::MergeArgs),
 }
 
 /// Runs a parsed command line.

@@ -7,6 +7,7 @@ use clap::Args;
 use super::Context;
 use crate::Result;
 use crate::pipeline::{Pipeline, RunOptions};
+use crate::shard::Shard;
 
 /// Arguments of `motiflift run`.
 ///
@@ -29,6 +30,10 @@ pub struct RunArgs {
     /// Analyse only the first N loci (a quick preview of the whole pipeline).
     #[arg(long, value_name = "N")]
     pub max_loci: Option<usize>,
+    /// Attribute only block k of N contiguous blocks of the loci (0-based; every model) and
+    /// stop; a later run without --shard merges the N finished shards and does the rest.
+    #[arg(long, value_name = "k/N", default_value_t = Shard::WHOLE)]
+    pub shard: Shard,
 }
 
 impl RunArgs {
@@ -43,7 +48,7 @@ impl RunArgs {
     pub fn run(self, ctx: &Context) -> Result<()> {
         let pipeline = Pipeline::from_file(&self.config)?;
         let options = RunOptions { quiet: ctx.quiet, max_loci: self.max_loci };
-        let report = pipeline.run(&self.output, &options)?;
+        let report = pipeline.run_shard(&self.output, &options, self.shard)?;
         ctx.note(&format!("{} files in {}", report.files.len(), self.output.display()));
         Ok(())
     }

@@ -8,9 +8,12 @@ use ndarray::IxDyn;
 
 use super::Context;
 use crate::io::npy::read_f32;
+use crate::io::npy_stream::NpyReader;
+use crate::shard::Shard;
+use crate::stream::recursive_seqlets_file;
 use crate::io::table::write_table;
 use crate::seqlets::{
-    RecursiveOptions, TfmodiscoOptions, recursive_seqlets, recursive_seqlets_fdr, tfmodisco_seqlets,
+    RecursiveOptions, TfmodiscoOptions, recursive_seqlets_fdr, tfmodisco_seqlets,
 };
 use crate::{Error, Result};
 
@@ -76,6 +79,11 @@ pub struct SeqletsArgs {
     /// Output table: `.parquet`/`.pq` for Parquet, anything else TSV.
     #[arg(short, long, value_name = "seqlets.tsv")]
     pub output: PathBuf,
+    /// recursive without --control: call only the loci of block k of N contiguous blocks
+    /// (0-based; the null is still built from every locus, so `motiflift merge` of the N
+    /// tables equals the unsharded table). example_idx stays the global locus index.
+    #[arg(long, value_name = "k/N", default_value_t = Shard::WHOLE)]
+    pub shard: Shard,
 }
 
 impl SeqletsArgs {
@@ -97,45 +105,52 @@ impl SeqletsArgs {
         if self.control.is_none() && self.fdr_table.is_some() {
             return Err(Error::Invalid("--fdr-table needs --control (the FDR is estimated from it)".into()));
         }
-        let x = read_f32::<IxDyn>(&self.input)?;
+        let recursive = RecursiveOptions {
+            threshold: self.threshold,
+            min_seqlet_len: self.min_seqlet_len,
+            max_seqlet_len: self.max_seqlet_len,
+            additional_flanks: self.additional_flanks,
+            n_bins: self.n_bins,
+        };
         let with_input = |e: Error| match e {
             Error::Kernel(k) => Error::File { path: self.input.clone(), message: k.to_string() },
             other => other,
         };
-        let table = match self.method {
-            Method::Tfmodisco => {
+        let table = match (self.method, &self.control) {
+            (Method::Recursive, None) => {
+                // Streamed: three passes over the file, a chunk of loci at a time.
+                let mut a = NpyReader::open(&self.input)?;
+                let rows = self.shard.range(a.n_rows());
+                recursive_seqlets_file(&mut a, rows, &recursive)?
+            }
+            _ if !self.shard.is_whole() => {
+                return Err(Error::Invalid(
+                    "--shard applies to --method recursive without --control (the others need every locus at once)"
+                        .into(),
+                ));
+            }
+            (Method::Tfmodisco, _) => {
                 let options = TfmodiscoOptions {
                     window_size: self.window_size,
                     flank: self.flank,
                     target_fdr: self.target_fdr.unwrap_or(0.2),
                     ..Default::default()
                 };
-                tfmodisco_seqlets(x.view(), &options).map_err(with_input)?
+                tfmodisco_seqlets(read_f32::<IxDyn>(&self.input)?.view(), &options).map_err(with_input)?
             }
-            Method::Recursive => {
-                let options = RecursiveOptions {
-                    threshold: self.threshold,
-                    min_seqlet_len: self.min_seqlet_len,
-                    max_seqlet_len: self.max_seqlet_len,
-                    additional_flanks: self.additional_flanks,
-                    n_bins: self.n_bins,
-                };
-                match &self.control {
-                    None => recursive_seqlets(x.view(), &options).map_err(with_input)?,
-                    Some(path) => {
-                        let control = read_f32::<IxDyn>(path)?;
-                        let r = recursive_seqlets_fdr(x.view(), control.view(), &options, self.target_fdr.unwrap_or(0.1))?;
-                        if let Some(out) = &self.fdr_table {
-                            write_table(out, &r.fdr)?;
-                        }
-                        match (r.threshold, &r.warning) {
-                            (Some(t), _) => ctx.note(&format!("FDR mode: threshold {t:e}")),
-                            (None, Some(w)) => ctx.note(&format!("warning: {w}")),
-                            (None, None) => {}
-                        }
-                        r.seqlets
-                    }
+            (Method::Recursive, Some(path)) => {
+                let x = read_f32::<IxDyn>(&self.input)?;
+                let control = read_f32::<IxDyn>(path)?;
+                let r = recursive_seqlets_fdr(x.view(), control.view(), &recursive, self.target_fdr.unwrap_or(0.1))?;
+                if let Some(out) = &self.fdr_table {
+                    write_table(out, &r.fdr)?;
                 }
+                match (r.threshold, &r.warning) {
+                    (Some(t), _) => ctx.note(&format!("FDR mode: threshold {t:e}")),
+                    (None, Some(w)) => ctx.note(&format!("warning: {w}")),
+                    (None, None) => {}
+                }
+                r.seqlets
             }
         };
         write_table(&self.output, &table)?;

@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 use motiflift_kernels::shuffle::{DinucleotideShuffleOptions, Seeds, dinucleotide_shuffle};
-use ndarray::{Array4, Ix3};
 
 use super::Context;
-use crate::io::npy::{read_onehot, write_npy};
+use crate::io::npy_stream::{NpyReader, NpyWriter};
+use crate::shard::{Shard, chunks};
 use crate::{Error, Result};
 
 /// Sequences per call of the kernel (one progress tick each).
@@ -51,6 +51,10 @@ pub struct ShuffleArgs {
     /// Output `.npy`: uint8 one-hot `(n, K, 4, L)`.
     #[arg(short, long, value_name = "R.npy")]
     pub output: PathBuf,
+    /// Shuffle only block k of N contiguous blocks of the sequences (0-based), with their
+    /// global seeds; `motiflift merge` of the N outputs equals the unsharded run.
+    #[arg(long, value_name = "k/N", default_value_t = Shard::WHOLE)]
+    pub shard: Shard,
 }
 
 impl ShuffleArgs {
@@ -66,37 +70,43 @@ impl ShuffleArgs {
     /// # Ok::<(), motiflift::Error>(())
     /// ```
     pub fn run(self, ctx: &Context) -> Result<()> {
-        let x = read_onehot::<Ix3>(&self.input)?;
-        let (n, alphabet, len) = x.dim();
-        let x = x.as_standard_layout();
-        let flat = x
-            .as_slice()
-            .ok_or_else(|| Error::Invalid("internal: non-contiguous input".into()))?;
+        let mut x = NpyReader::open(&self.input)?;
+        if x.shape().len() != 3 {
+            return Err(Error::File {
+                path: self.input.clone(),
+                message: format!("expected one-hot sequences (n, 4, L), found shape {:?}", x.shape()),
+            });
+        }
+        let (alphabet, len) = (x.shape()[1], x.shape()[2]);
+        let rows = self.shard.range(x.n_rows());
         let opts = DinucleotideShuffleOptions {
             n: self.n_shuffles,
             start: self.start,
             end: self.end,
             allow_n: self.allow_n,
         };
+        let n = rows.len();
+        let mut out = NpyWriter::new::<u8>(&self.output, &[self.n_shuffles, alphabet, len], n)?;
         let bar = ctx.progress(n as u64, "sequences");
-        let mut out = Vec::with_capacity(n * self.n_shuffles * alphabet * len);
-        for first in (0..n).step_by(CHUNK) {
-            let rows = CHUNK.min(n - first);
-            let part = &flat[first * alphabet * len..(first + rows) * alphabet * len];
-            // Sequence `first + i` keeps its seed `seed + first + i`, so chunking changes nothing.
+        for chunk in chunks(rows, CHUNK) {
+            let first = chunk.start;
+            let part = x.read_onehot(chunk.clone())?;
+            let flat = part
+                .as_slice()
+                .ok_or_else(|| Error::Invalid("internal: non-contiguous input".into()))?;
+            // Sequence `first + i` keeps its seed `seed + first + i` (global index), so chunks
+            // and shards change nothing.
             let seeds = Seeds::Base(self.seed.wrapping_add(first as i64));
-            let shuffled = dinucleotide_shuffle(part, [rows, alphabet, len], &seeds, &opts)
+            let shuffled = dinucleotide_shuffle(flat, [chunk.len(), alphabet, len], &seeds, &opts)
                 .map_err(|e| Error::File {
                     path: self.input.clone(),
                     message: renumber(e, first),
                 })?;
-            out.extend_from_slice(&shuffled);
-            bar.inc(rows as u64);
+            out.write(&shuffled)?;
+            bar.inc(chunk.len() as u64);
         }
         bar.finish_and_clear();
-        let out = Array4::from_shape_vec((n, self.n_shuffles, alphabet, len), out)
-            .map_err(|e| Error::Invalid(format!("internal shape error: {e}")))?;
-        write_npy(&self.output, &out)?;
+        out.finish()?;
         ctx.note(&format!(
             "shuffle: {n} sequences x {} shuffles -> {}",
             self.n_shuffles,

@@ -208,15 +208,23 @@ fn parse_line(line: &str, summits: bool) -> std::result::Result<Locus, String> {
         ));
     };
     let summit = parse_int(field, "summit (column 10)")?;
-    if summit < 0 || start + summit > end {
+    // 0 <= start <= end, so `end - start` cannot overflow; `start + summit` could.
+    let width = end - start;
+    if summit < 0 || summit > width {
         return Err(format!(
-            "summit {summit} out of range: expected 0 <= summit <= end - start = {}",
-            end - start
+            "summit {summit} out of range: expected 0 <= summit <= end - start = {width}"
         ));
     }
-    let half = (end - start) / 2;
+    let half = width / 2;
     let centre = start + summit;
-    Ok(Locus::new(chrom, centre - half, centre + half))
+    // centre <= end, so centre + half <= end + width / 2 may still overflow at the very top.
+    let Some(stop) = centre.checked_add(half) else {
+        return Err(format!(
+            "summit-centred locus [{}, {centre} + {half}) overflows the coordinates",
+            centre - half
+        ));
+    };
+    Ok(Locus::new(chrom, centre - half, stop))
 }
 
 fn parse_int(field: &str, what: &str) -> std::result::Result<i64, String> {

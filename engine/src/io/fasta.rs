@@ -258,7 +258,11 @@ impl Fasta {
         }
     }
 
-    /// Fails when the file is shorter than the index requires.
+    /// Fails when an index line is impossible (a line narrower than its bases, offsets past any
+    /// file) or the file is shorter than the index requires. After this check [`byte_of`]
+    /// cannot overflow for any position of a record.
+    ///
+    /// [`byte_of`]: FastaRecord::byte_of
     fn check_size(&self) -> Result<()> {
         let size = self
             .file
@@ -266,10 +270,34 @@ impl Fasta {
             .map_err(|e| Error::io(&self.path, e))?
             .len();
         for record in &self.records {
+            if record.line_width < record.line_bases {
+                return Err(Error::File {
+                    path: self.path.clone(),
+                    message: format!(
+                        "malformed FASTA index: record {} has lines of {} bases in {} bytes; \
+                         expected at least as many bytes as bases",
+                        record.name, record.line_bases, record.line_width
+                    ),
+                });
+            }
             if record.length == 0 {
                 continue;
             }
-            let needed = record.byte_of(record.length - 1) + 1;
+            let last = record.length - 1;
+            let needed = (last / record.line_bases)
+                .checked_mul(record.line_width)
+                .and_then(|b| b.checked_add(record.offset))
+                .and_then(|b| b.checked_add(last % record.line_bases + 1));
+            let Some(needed) = needed else {
+                return Err(Error::File {
+                    path: self.path.clone(),
+                    message: format!(
+                        "malformed FASTA index: record {} ({} bases at offset {}) lies beyond \
+                         any file",
+                        record.name, record.length, record.offset
+                    ),
+                });
+            };
             if size < needed {
                 return Err(Error::File {
                     path: self.path.clone(),

@@ -7,4 +7,5 @@ mod hugepage;
 pub mod loci;
 pub mod meme;
 pub mod npy;
+pub mod npy_stream;
 pub mod table;

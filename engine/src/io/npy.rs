@@ -11,9 +11,9 @@ use ndarray_npy::{ReadNpyExt, WritableElement, WriteNpyExt, npy::header::Header}
 use super::atomic::write_atomic_with;
 use crate::{Error, Result};
 
-/// The element types this module reads.
+/// The element types the `.npy` readers (whole-file and streaming) read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Dtype {
+pub(crate) enum Dtype {
     Bool,
     I8,
     U8,
@@ -22,6 +22,32 @@ enum Dtype {
     I64,
     F32,
     F64,
+}
+
+impl Dtype {
+    /// The dtype of a numpy type descriptor (`"<f4"`, `"|u1"`, ...), byte order ignored.
+    pub(crate) fn from_descr(descr: &str) -> Option<Self> {
+        match descr.trim_start_matches(['<', '|', '=', '>']) {
+            "b1" => Some(Dtype::Bool),
+            "i1" => Some(Dtype::I8),
+            "u1" => Some(Dtype::U8),
+            "i4" => Some(Dtype::I32),
+            "u4" => Some(Dtype::U32),
+            "i8" => Some(Dtype::I64),
+            "f4" => Some(Dtype::F32),
+            "f8" => Some(Dtype::F64),
+            _ => None,
+        }
+    }
+
+    /// Bytes per element.
+    pub(crate) fn size(self) -> usize {
+        match self {
+            Dtype::Bool | Dtype::I8 | Dtype::U8 => 1,
+            Dtype::I32 | Dtype::U32 | Dtype::F32 => 4,
+            Dtype::I64 | Dtype::F64 => 8,
+        }
+    }
 }
 
 /// A whole `.npy` file in memory, with its parsed header.
@@ -53,17 +79,7 @@ fn load(path: &Path) -> Result<Raw> {
         .as_string()
         .cloned()
         .unwrap_or_else(|| header.type_descriptor.to_string());
-    let dtype = match descr.trim_start_matches(['<', '|', '=', '>']) {
-        "b1" => Some(Dtype::Bool),
-        "i1" => Some(Dtype::I8),
-        "u1" => Some(Dtype::U8),
-        "i4" => Some(Dtype::I32),
-        "u4" => Some(Dtype::U32),
-        "i8" => Some(Dtype::I64),
-        "f4" => Some(Dtype::F32),
-        "f8" => Some(Dtype::F64),
-        _ => None,
-    };
+    let dtype = Dtype::from_descr(&descr);
     Ok(Raw {
         bytes,
         descr,

@@ -196,6 +196,8 @@ fn read_tsv(path: &Path, schema: &Schema) -> Result<RecordBatch> {
         ));
     }
     let mut columns: Vec<Vec<Option<String>>> = vec![Vec::new(); expected.len()];
+    // The file line of each row (blank lines are skipped).
+    let mut row_lines: Vec<usize> = Vec::new();
     for (i, line) in lines.enumerate() {
         let line_no = i + 2;
         let line = line.map_err(|e| Error::io(path, e))?;
@@ -217,6 +219,7 @@ fn read_tsv(path: &Path, schema: &Schema) -> Result<RecordBatch> {
         for (col, f) in columns.iter_mut().zip(fields) {
             col.push((!f.is_empty()).then(|| f.to_string()));
         }
+        row_lines.push(line_no);
     }
     let arrays = schema
         .fields()
@@ -225,7 +228,7 @@ fn read_tsv(path: &Path, schema: &Schema) -> Result<RecordBatch> {
         .map(|(field, cells)| {
             parse_column(field.data_type(), field.is_nullable(), cells).map_err(|(row, value)| {
                 parse_err(
-                    row + 2,
+                    row_lines.get(row).copied().unwrap_or(row + 2),
                     format!(
                         "column `{}`: `{value}` is not a valid {}",
                         field.name(),
@@ -417,6 +420,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("n.tsv:3:"), "{e}");
+        // Blank lines are skipped but still counted.
+        std::fs::write(d.join("v.tsv"), "a\n1\n\nx\n").unwrap();
+        let e = read_table(d.join("v.tsv"), &schema)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("v.tsv:4:") && e.contains("`x`"), "{e}");
         write_table(d.join("p.parquet"), &all_types()).unwrap();
         let e = read_table(d.join("p.parquet"), &schema)
             .unwrap_err()

@@ -22,12 +22,14 @@ mod isotonic;
 mod null;
 mod recursive;
 mod simd;
+mod stream;
 mod tfmodisco;
 mod torch_ops;
 
 pub use fdr::{FdrRow, FdrSeqlets, recursive_seqlets_fdr};
 pub use input::Attribution;
 pub use recursive::{RecursiveOptions, recursive_seqlets};
+pub use stream::{StreamingRecursive, sort_by_p_value};
 pub use tfmodisco::{TfmodiscoOptions, tfmodisco_seqlets};
 
 /// One called seqlet: a half-open span `[start, end)` of example `example_idx`, the sum of its

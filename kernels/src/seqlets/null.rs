@@ -36,7 +36,11 @@ impl<T: Attribution> Binning<T> {
     /// Bins spanning the values of `x`; `None` when every value is equal (tangermeme then calls
     /// no seqlet). `n_bins` must be in `2..=2^31` (checked by the callers' options).
     pub fn new(x: &Tracks<'_, T>, n_bins: usize) -> Option<Self> {
-        let (xmin, xmax) = (x.min(), x.max());
+        Self::from_range(x.min(), x.max(), n_bins)
+    }
+
+    /// Bins spanning `[xmin, xmax]` (the extremes of the whole array); `None` when equal.
+    pub fn from_range(xmin: T, xmax: T, n_bins: usize) -> Option<Self> {
         if xmax == xmin {
             return None;
         }
@@ -191,9 +195,14 @@ impl NullTables {
     /// Builds the histogram of every value of `x` in `bins` and the tail tables up to
     /// `max_len` (at least 1).
     pub fn new<T: Attribution>(x: &Tracks<'_, T>, bins: &Binning<T>, max_len: usize) -> Self {
-        let n_bins = bins.n_bins();
         let counts = histogram(x.values(), bins);
-        let total = x.values().len() as f64;
+        Self::from_counts(&counts, x.values().len() as f64, max_len)
+    }
+
+    /// The tail tables of a histogram `counts` (one count per bin) of `total` values: the
+    /// histogram may be summed over blocks of the array ([`bin_counts`]), it is exact.
+    pub fn from_counts(counts: &[u64], total: f64, max_len: usize) -> Self {
+        let n_bins = counts.len();
         let f: Vec<f64> = counts.iter().map(|&c| c as f64 / total).collect();
         // The nonzero bins in descending order: ascending i = m - j in every output sum.
         let nz: Vec<(usize, f64)> =
@@ -265,6 +274,11 @@ const CHUNK: usize = 1024;
 const SPLIT: usize = 4;
 
 /// Counts of every value of `v` per bin (integers, so any summation order gives the same).
+/// The number of values of `v` in each bin.
+pub(crate) fn bin_counts<T: Attribution>(v: &[T], bins: &Binning<T>) -> Vec<u64> {
+    histogram(v, bins)
+}
+
 fn histogram<T: Attribution>(v: &[T], bins: &Binning<T>) -> Vec<u64> {
     let n_bins = bins.n_bins();
     let merged = v

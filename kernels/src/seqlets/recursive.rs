@@ -80,7 +80,7 @@ impl RecursiveOptions {
         Ok(())
     }
 
-    fn n_lens(&self) -> usize {
+    pub(crate) fn n_lens(&self) -> usize {
         self.max_seqlet_len - self.min_seqlet_len + 1
     }
 }
@@ -148,60 +148,72 @@ impl<'o, T: Attribution> Caller<'o, T> {
 
     /// Calls the seqlets of every example of `x` at `threshold`, sorted stably by p-value.
     pub fn call(&self, x: &Tracks<'_, T>, threshold: f64) -> Vec<Seqlet> {
-        let o = self.options;
-        let l = x.l();
-        let per_task: Vec<Vec<Seqlet>> = x
-            .values()
-            .par_chunks(ROWS_PER_TASK * l)
-            .enumerate()
-            .map_init(
-                || Workspace::new(l, o.n_lens()),
-                |ws, (task, rows)| {
-                    let mut out = Vec::new();
-                    // (row within the task, its first seqlet, one past its last)
-                    let mut spans = Vec::new();
-                    for (r, row) in rows.chunks(l).enumerate() {
-                        let i = task * ROWS_PER_TASK + r;
-                        ws.build(row, &self.bins, &self.null, o.min_seqlet_len, o.max_seqlet_len, threshold);
-                        let first = out.len();
-                        ws.decode(&self.null, o.max_seqlet_len, threshold, |c| {
-                            out.push(Seqlet {
-                                example_idx: i,
-                                start: c.start.saturating_sub(o.additional_flanks),
-                                end: (c.start + c.len + o.additional_flanks).min(l),
-                                attribution: 0.0,
-                                p_value: c.p_value,
-                            })
-                        });
-                        if out.len() > first {
-                            spans.push((r, first, out.len()));
-                        }
-                    }
-                    for group in spans.chunks(LANES) {
-                        let mut lanes: [&[T]; LANES] = [&[]; LANES];
-                        for (lane, &(r, ..)) in lanes.iter_mut().zip(group) {
-                            *lane = &rows[r * l..(r + 1) * l];
-                        }
-                        let upto = group.iter().flat_map(|&(_, a, b)| &out[a..b]).map(|s| s.end).max().unwrap_or(0);
-                        ws.prefix_sums(&lanes[..group.len()], upto);
-                        for (lane, &(_, a, b)) in group.iter().enumerate() {
-                            for s in &mut out[a..b] {
-                                s.attribution = ws.attribution(lane, s.start, s.end);
-                            }
-                        }
-                    }
-                    out
-                },
-            )
-            .collect();
-        let seqlets: Vec<Seqlet> = per_task.into_iter().flatten().collect();
-        sort_by_p_value(seqlets)
+        call_rows(&self.bins, &self.null, self.options, x, threshold)
     }
+}
+
+/// Calls the seqlets of every example of `x` at `threshold` with the given bins and null
+/// tables (those of `x` itself, or of a larger array `x` is a block of), sorted stably by
+/// p-value; `example_idx` counts from the first row of `x`.
+pub(crate) fn call_rows<T: Attribution>(
+    bins: &Binning<T>,
+    null: &NullTables,
+    o: &RecursiveOptions,
+    x: &Tracks<'_, T>,
+    threshold: f64,
+) -> Vec<Seqlet> {
+    let l = x.l();
+    let per_task: Vec<Vec<Seqlet>> = x
+        .values()
+        .par_chunks(ROWS_PER_TASK * l)
+        .enumerate()
+        .map_init(
+            || Workspace::new(l, o.n_lens()),
+            |ws, (task, rows)| {
+                let mut out = Vec::new();
+                // (row within the task, its first seqlet, one past its last)
+                let mut spans = Vec::new();
+                for (r, row) in rows.chunks(l).enumerate() {
+                    let i = task * ROWS_PER_TASK + r;
+                    ws.build(row, bins, null, o.min_seqlet_len, o.max_seqlet_len, threshold);
+                    let first = out.len();
+                    ws.decode(null, o.max_seqlet_len, threshold, |c| {
+                        out.push(Seqlet {
+                            example_idx: i,
+                            start: c.start.saturating_sub(o.additional_flanks),
+                            end: (c.start + c.len + o.additional_flanks).min(l),
+                            attribution: 0.0,
+                            p_value: c.p_value,
+                        })
+                    });
+                    if out.len() > first {
+                        spans.push((r, first, out.len()));
+                    }
+                }
+                for group in spans.chunks(LANES) {
+                    let mut lanes: [&[T]; LANES] = [&[]; LANES];
+                    for (lane, &(r, ..)) in lanes.iter_mut().zip(group) {
+                        *lane = &rows[r * l..(r + 1) * l];
+                    }
+                    let upto = group.iter().flat_map(|&(_, a, b)| &out[a..b]).map(|s| s.end).max().unwrap_or(0);
+                    ws.prefix_sums(&lanes[..group.len()], upto);
+                    for (lane, &(_, a, b)) in group.iter().enumerate() {
+                        for s in &mut out[a..b] {
+                            s.attribution = ws.attribution(lane, s.start, s.end);
+                        }
+                    }
+                }
+                out
+            },
+        )
+        .collect();
+    let seqlets: Vec<Seqlet> = per_task.into_iter().flatten().collect();
+    sort_by_p_value(seqlets)
 }
 
 /// Sorts stably by p-value (non-negative, so their bit patterns sort as the values do): an
 /// unstable sort of (bits, calling index) pairs, which are distinct, gives the stable order.
-fn sort_by_p_value(seqlets: Vec<Seqlet>) -> Vec<Seqlet> {
+pub(crate) fn sort_by_p_value(seqlets: Vec<Seqlet>) -> Vec<Seqlet> {
     let mut keys: Vec<(u64, usize)> =
         seqlets.iter().enumerate().map(|(i, s)| (s.p_value.to_bits(), i)).collect();
     keys.par_sort_unstable();

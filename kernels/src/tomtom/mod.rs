@@ -88,6 +88,12 @@ pub struct TomtomOptions {
     /// (a query whose ranking has a near tie is recomputed exactly). Queries memelite gives a
     /// dense null (its cumulative sums then drop mass) use the exact computation.
     pub exact: bool,
+    /// The longest query of the whole analysis when one call is split into several (shards of
+    /// a seqlet table): memelite's `Q_max`, which enters the dense/packed choice of each
+    /// query's null (ALGORITHMS §7.5 (d)), is then the same in every part, so the parts give
+    /// exactly the p-values of one call. `None`: the longest of the queries passed. Must not be
+    /// below it.
+    pub longest_query: Option<usize>,
 }
 
 impl Default for TomtomOptions {
@@ -100,6 +106,7 @@ impl Default for TomtomOptions {
             n_cache: 100,
             reverse_complement: true,
             exact: false,
+            longest_query: None,
         }
     }
 }
@@ -175,7 +182,7 @@ pub fn tomtom<Q: MotifValue>(
     // the one-hot fast path), once per call. A column of one query alone is done in its task,
     // where its distance row is kept for the binned stage.
     let (columns, query_cols) = distinct_columns(queries);
-    let q_max = queries.iter().map(Motif::width).max().unwrap_or(0);
+    let q_max = queries.iter().map(Motif::width).max().unwrap_or(0).max(options.longest_query.unwrap_or(0));
     let fast = !options.exact && columns.len() <= tails::MAX_SYMBOLS && q_max <= tails::MAX_WIDTH;
     let mut uses = vec![0usize; columns.len()];
     for &c in query_cols.iter().flatten() {
@@ -341,6 +348,13 @@ fn validate<Q: MotifValue>(
             });
         }
     }
+    let longest = queries.iter().map(Motif::width).max().unwrap_or(0);
+    if let Some(w) = options.longest_query.filter(|&w| w < longest) {
+        return Err(Error::InvalidArgument {
+            name: "longest_query",
+            reason: format!("{w} is below the longest query passed ({longest} columns)"),
+        });
+    }
     let mut any_query = false;
     for (i, q) in queries.iter().enumerate() {
         check_motif("query", i, q.width(), q.values().iter().map(|v| v.to_f64()))?;
@@ -418,13 +432,28 @@ fn distinct_columns<Q: MotifValue>(queries: &[Motif<Q>]) -> (Vec<Column>, Vec<Ve
                     ]
                     .map(f64::to_bits);
                     *ids.entry(key).or_insert_with(|| {
-                        columns.push(col);
+                        columns.push((key, col));
                         (columns.len() - 1) as u32
                     })
                 })
-                .collect()
+                .collect::<Vec<u32>>()
         })
+        .collect::<Vec<_>>();
+    // Columns numbered by value, not by first use: a query's spans are then convolved in the
+    // same order whatever other queries share the call, so its p-values are bit-identical
+    // across calls (shards of one seqlet table).
+    let mut order: Vec<u32> = (0..columns.len() as u32).collect();
+    order.sort_unstable_by_key(|&c| columns[c as usize].0);
+    let mut rank = vec![0u32; columns.len()];
+    for (r, &c) in order.iter().enumerate() {
+        rank[c as usize] = r as u32;
+    }
+    let query_cols = query_cols
+        .into_iter()
+        .map(|cols| cols.into_iter().map(|c| rank[c as usize]).collect())
         .collect();
+    let mut columns: Vec<Option<Column>> = columns.into_iter().map(|(_, c)| Some(c)).collect();
+    let columns = order.iter().filter_map(|&c| columns[c as usize].take()).collect();
     (columns, query_cols)
 }
 

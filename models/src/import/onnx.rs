@@ -64,6 +64,7 @@ pub fn load_onnx<B: Backend>(path: &Path, wrap: &Wrappers, device: &B::Device) -
             });
         }
     };
+    check_constants(path, &onnx, &original)?;
     let mut importer = Importer {
         g: GraphBuilder::new(device),
         names: HashMap::new(),
@@ -94,6 +95,37 @@ pub fn load_onnx<B: Backend>(path: &Path, wrap: &Wrappers, device: &B::Device) -
         importer.g.output(name, v);
     }
     importer.g.build()
+}
+
+/// onnx-ir hands over each initializer and constant with the dims and the bytes the file holds:
+/// a corrupt file can make them disagree, and Burn would panic on such a tensor. Checks them all,
+/// naming the node.
+fn check_constants(path: &Path, onnx: &OnnxGraph, original: &OriginalNames) -> Result<()> {
+    for node in &onnx.nodes {
+        for arg in node.inputs().iter().chain(node.outputs()) {
+            let Some(data) = arg.value() else { continue };
+            if matches!(data.dtype, DType::QFloat(_)) {
+                continue;
+            }
+            let numel = data.shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+            let bytes = numel.and_then(|n| n.checked_mul(data.dtype.size()));
+            if bytes != Some(data.bytes.len()) {
+                return Err(Error::Corrupt {
+                    file: path.to_path_buf(),
+                    format: "ONNX",
+                    reason: format!(
+                        "node `{}`: value `{}` has shape {:?} ({:?}) but holds {} bytes",
+                        original.get(node.name()),
+                        arg.name,
+                        data.shape.to_vec(),
+                        data.dtype,
+                        data.bytes.len()
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The node names of the ONNX file itself. onnx-ir renames every node `<type><k>` (the k-th node of
