@@ -31,11 +31,11 @@ use ndarray::{Array2, Array3, Axis, Ix3};
 use serde::Deserialize;
 
 use crate::annotate::seqlet_rows;
-use crate::attribute::DeepLiftShapOptions;
+use crate::attribute::{DeepLiftShapOptions, References};
 use crate::device::{Device, OnBackend};
 use crate::io::bed::{LociOptions, Locus, read_loci};
 use crate::io::fasta::Fasta;
-use crate::io::loci::{ExtractOptions, extract_loci};
+use crate::io::loci::{ExtractOptions, extract_loci, window_mask};
 use crate::io::meme::{Motif, read_meme};
 use crate::io::npy::write_npy;
 use crate::io::npy_stream::{NpyReader, NpyWriter};
@@ -44,7 +44,7 @@ use crate::plot::{Annotation, LogoTrack, plot_counts, plot_logo, plot_pairwise};
 use crate::seqlets::RecursiveOptions;
 use crate::shard::{CHUNK_LOCI, Shard, chunks};
 use crate::stream::{
-    AttributeSummary, ReferenceSource, annotate_seqlets_file, attribute_to_files, recursive_seqlets_file, window_mask,
+    AttributeSummary, ReferenceSource, annotate_seqlets_file, attribute_to_files, recursive_seqlets_file,
 };
 use crate::{Error, Result};
 
@@ -751,8 +751,8 @@ impl OnBackend for AttributeJob<'_> {
         graph.check_attributable()?;
         let (n_shuffles, random_state) = (self.cfg.n_shuffles, self.cfg.seed);
         let mut refs = match self.cfg.seeding.as_str() {
-            "reference" => ReferenceSource::Shuffle { n_shuffles, random_state },
-            "locus" => ReferenceSource::PerLocus { n_shuffles, random_state },
+            "reference" => ReferenceSource::Memory(References::Shuffle { n_shuffles, random_state }),
+            "locus" => ReferenceSource::Memory(References::PerLocus { n_shuffles, random_state }),
             other => {
                 return Err(Error::Invalid(format!(
                     "invalid pipeline config: seeding = \"{other}\" (expected \"reference\" or \"locus\")"

@@ -5,14 +5,14 @@
 //!
 //! ```no_run
 //! use burn::backend::{Autodiff, Flex};
-//! use motiflift::attribute::DeepLiftShapOptions;
+//! use motiflift::attribute::{DeepLiftShapOptions, References};
 //! use motiflift::io::npy_stream::NpyReader;
 //! use motiflift::shard::Shard;
 //! use motiflift::stream::{ReferenceSource, attribute_to_files};
 //! # fn model() -> motiflift_models::Graph<Autodiff<Flex>> { unimplemented!() }
 //! let mut x = NpyReader::open("X.npy")?;
 //! let rows = "1/4".parse::<Shard>()?.range(x.n_rows());
-//! let mut refs = ReferenceSource::Shuffle { n_shuffles: 20, random_state: 0 };
+//! let mut refs = ReferenceSource::Memory(References::Shuffle { n_shuffles: 20, random_state: 0 });
 //! let summary = attribute_to_files::<Flex, _>(&model(), &mut x, &mut refs, rows,
 //!     &DeepLiftShapOptions::default(), "A.1.npy".as_ref(), None, &Default::default(), |_| {})?;
 //! println!("{} loci", summary.n_loci);
@@ -31,52 +31,57 @@ use ndarray::{Array2, Array3, Array4, Ix3, Ix4};
 
 use crate::annotate::{Annotations, annotate_seqlets_with};
 use crate::attribute::{DeepLiftShapOptions, Explain, References, deep_lift_shap_with};
-use crate::io::bed::Locus;
-use crate::io::fasta::Fasta;
 use crate::io::meme::Motif;
 use crate::io::npy_stream::{NpyReader, NpyWriter};
 use crate::seqlets::{RecursiveOptions, seqlet_table_of, summed_attributions};
 use crate::shard::{CHUNK_LOCI, chunks};
 use crate::{Error, Result};
 
-/// Where the references of [`attribute_to_files`] come from (see [`References`]).
+/// Where the references of [`attribute_to_files`] come from.
 ///
 /// ```
-/// let r = motiflift::stream::ReferenceSource::Shuffle { n_shuffles: 20, random_state: 0 };
-/// assert!(matches!(r, motiflift::stream::ReferenceSource::Shuffle { .. }));
+/// use motiflift::attribute::References;
+/// use motiflift::stream::ReferenceSource;
+/// let r = ReferenceSource::Memory(References::PerLocus { n_shuffles: 3, random_state: 1 });
+/// assert_eq!(r.n_shuffles(), 3);
 /// ```
 #[derive(Debug)]
 pub enum ReferenceSource<'a> {
-    /// [`References::Shuffle`]: reference `k` of every locus seeded with `random_state + k`.
-    Shuffle {
-        /// References per locus.
-        n_shuffles: usize,
-        /// Base seed.
-        random_state: u64,
-    },
-    /// [`References::PerLocus`]: locus `i` (its global index) seeded with `random_state + i`.
-    PerLocus {
-        /// References per locus.
-        n_shuffles: usize,
-        /// Base seed.
-        random_state: u64,
-    },
-    /// Explicit references `(n, k, 4, L)`, read row by row alongside `X`.
-    Given(&'a mut NpyReader),
+    /// Any [`References`], indexed by the loci's global indices: [`References::PerLocus`]
+    /// seeds locus `i` with `random_state + i` and [`References::Given`] holds a row for every
+    /// locus of `X`, whichever rows are attributed.
+    Memory(References<'a>),
+    /// Explicit references `(n, k, 4, L)` in a file, read chunk by chunk alongside `X`.
+    File(&'a mut NpyReader),
 }
 
 impl ReferenceSource<'_> {
     /// References per locus.
     ///
     /// ```
-    /// let r = motiflift::stream::ReferenceSource::PerLocus { n_shuffles: 3, random_state: 1 };
-    /// assert_eq!(r.n_shuffles(), 3);
+    /// let r = motiflift::attribute::References::Shuffle { n_shuffles: 20, random_state: 0 };
+    /// assert_eq!(motiflift::stream::ReferenceSource::Memory(r).n_shuffles(), 20);
     /// ```
     pub fn n_shuffles(&self) -> usize {
         match self {
-            Self::Shuffle { n_shuffles, .. } | Self::PerLocus { n_shuffles, .. } => *n_shuffles,
-            Self::Given(r) => r.shape().get(1).copied().unwrap_or(0),
+            Self::Memory(r) => r.n_shuffles(),
+            Self::File(r) => r.shape().get(1).copied().unwrap_or(0),
         }
+    }
+}
+
+/// The references of the loci `chunk` (global indices) as [`deep_lift_shap_with`] takes them
+/// for that chunk alone.
+fn chunk_references<'s>(refs: &'s References<'_>, chunk: Range<usize>) -> References<'s> {
+    match refs {
+        References::Shuffle { n_shuffles, random_state } => {
+            References::Shuffle { n_shuffles: *n_shuffles, random_state: *random_state }
+        }
+        References::PerLocus { n_shuffles, random_state } => References::PerLocus {
+            n_shuffles: *n_shuffles,
+            random_state: random_state.wrapping_add(chunk.start as u64),
+        },
+        References::Given(r) => References::Given(r.slice(ndarray::s![chunk, .., .., ..])),
     }
 }
 
@@ -125,20 +130,25 @@ where
         });
     }
     let k = references.n_shuffles();
-    if let ReferenceSource::Given(r) = references {
-        let rs = r.shape();
-        if rs.len() != 4 || rs[0] != shape[0] || rs[2] != shape[1] || rs[3] != shape[2] {
-            return Err(Error::File {
-                path: r.path().to_path_buf(),
-                message: format!(
-                    "expected references (n={}, k, {}, {}) for {}, found shape {rs:?}",
-                    shape[0],
-                    shape[1],
-                    shape[2],
-                    x.path().display()
-                ),
-            });
-        }
+    let given = match &*references {
+        ReferenceSource::File(r) => Some((Some(r.path().to_path_buf()), r.shape().to_vec())),
+        ReferenceSource::Memory(References::Given(r)) => Some((None, r.shape().to_vec())),
+        ReferenceSource::Memory(_) => None,
+    };
+    if let Some((path, rs)) = given
+        && (rs.len() != 4 || rs[0] != shape[0] || rs[2] != shape[1] || rs[3] != shape[2])
+    {
+        let message = format!(
+            "expected references (n={}, k, {}, {}) for {}, found shape {rs:?}",
+            shape[0],
+            shape[1],
+            shape[2],
+            x.path().display()
+        );
+        return Err(match path {
+            Some(path) => Error::File { path, message },
+            None => Error::Invalid(message),
+        });
     }
     if rows.is_empty() {
         return Err(Error::Invalid(format!(
@@ -157,23 +167,17 @@ where
         let xc: Array3<u8> = x.read_onehot(chunk.clone())?.into_dimensionality::<Ix3>().map_err(|e| {
             Error::File { path: x.path().to_path_buf(), message: format!("internal shape error: {e}") }
         })?;
-        let given: Option<Array4<u8>> = match references {
-            ReferenceSource::Given(r) => Some(r.read_onehot(chunk.clone())?.into_dimensionality::<Ix4>().map_err(
+        let read: Option<Array4<u8>> = match &mut *references {
+            ReferenceSource::File(r) => Some(r.read_onehot(chunk.clone())?.into_dimensionality::<Ix4>().map_err(
                 |e| Error::File { path: r.path().to_path_buf(), message: format!("internal shape error: {e}") },
             )?),
-            _ => None,
+            ReferenceSource::Memory(_) => None,
         };
-        let refs = match (&*references, &given) {
-            (ReferenceSource::Shuffle { n_shuffles, random_state }, _) => {
-                References::Shuffle { n_shuffles: *n_shuffles, random_state: *random_state }
-            }
-            (ReferenceSource::PerLocus { n_shuffles, random_state }, _) => References::PerLocus {
-                n_shuffles: *n_shuffles,
-                random_state: random_state.wrapping_add(first as u64),
-            },
-            (ReferenceSource::Given(_), Some(g)) => References::Given(g.view()),
-            (ReferenceSource::Given(r), None) => {
-                return Err(Error::File { path: r.path().to_path_buf(), message: "references not read".into() });
+        let refs = match (&*references, &read) {
+            (ReferenceSource::Memory(m), _) => chunk_references(m, chunk.clone()),
+            (ReferenceSource::File(_), Some(r)) => References::Given(r.view()),
+            (ReferenceSource::File(r), None) => {
+                return Err(Error::File { path: r.path().to_path_buf(), message: "internal: references not read".into() });
             }
         };
         let mut next = 0;
@@ -347,69 +351,3 @@ pub fn annotate_seqlets_file(
     Ok(Annotations { motif_indices: idx, p_values: pv })
 }
 
-/// Which loci `extract_loci` keeps: windows inside their chromosome, the first `n_loci` of
-/// them (ALGORITHMS §2.2), as `extract_loci`'s mask. A chromosome missing from the FASTA is
-/// an error naming it.
-///
-/// ```
-/// # let dir = std::env::temp_dir().join(format!("motiflift-doc-wmask-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir).unwrap();
-/// # let path = dir.join("g.fa");
-/// std::fs::write(&path, ">chr1\nACGTACGTAC\n").unwrap();
-/// use motiflift::io::{bed::Locus, fasta::Fasta};
-/// let fasta = Fasta::open(&path)?;
-/// let loci = [Locus::new("chr1", 3, 5), Locus::new("chr1", 0, 1)];
-/// assert_eq!(motiflift::stream::window_mask(&loci, &fasta, 4, 0, None)?, [true, false]);
-/// # std::fs::remove_dir_all(&dir).unwrap();
-/// # Ok::<(), motiflift::Error>(())
-/// ```
-pub fn window_mask(
-    loci: &[Locus],
-    fasta: &Fasta,
-    in_window: usize,
-    max_jitter: usize,
-    n_loci: Option<usize>,
-) -> Result<Vec<bool>> {
-    if in_window == 0 {
-        return Err(Error::Invalid("in_window must be at least 1".into()));
-    }
-    const MAX_WINDOW: usize = 1 << 40;
-    if in_window > MAX_WINDOW || max_jitter > MAX_WINDOW {
-        return Err(Error::Invalid(format!(
-            "in_window {in_window} and max_jitter {max_jitter} must be at most {MAX_WINDOW}"
-        )));
-    }
-    let half = (in_window / 2) as i64;
-    let jitter = max_jitter as i64;
-    let (left, right) = (half + jitter, half + (in_window % 2) as i64 + jitter);
-    let missing: std::collections::BTreeSet<&str> =
-        loci.iter().filter(|l| fasta.length(&l.chrom).is_none()).map(|l| l.chrom.as_str()).collect();
-    if !missing.is_empty() {
-        let known: Vec<&str> = fasta.records().iter().map(|r| r.name.as_str()).collect();
-        return Err(Error::File {
-            path: fasta.path().to_path_buf(),
-            message: format!(
-                "chromosome(s) {} of the loci not found (the FASTA has: {})",
-                missing.into_iter().collect::<Vec<_>>().join(", "),
-                known.join(", ")
-            ),
-        });
-    }
-    let mut mask = vec![false; loci.len()];
-    let mut n_kept = 0;
-    for (i, locus) in loci.iter().enumerate() {
-        if n_loci.is_some_and(|n| n_kept >= n) {
-            break;
-        }
-        // As extract_loci: Python's midpoint, saturating window ends (coordinates are the
-        // user's).
-        let length = i64::try_from(fasta.length(&locus.chrom).unwrap_or(0)).unwrap_or(i64::MAX);
-        let (start, end) = (i128::from(locus.start), i128::from(locus.end));
-        let mid = (start + (end - start).div_euclid(2)) as i64;
-        if mid.saturating_sub(left) >= 0 && mid.saturating_add(right) <= length {
-            mask[i] = true;
-            n_kept += 1;
-        }
-    }
-    Ok(mask)
-}

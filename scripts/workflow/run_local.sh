@@ -45,7 +45,7 @@ echo "== run 1 (killed once attribution shards are done)"
 setsid "${SMK[@]}" >"$log1" 2>&1 &
 pid=$!
 while kill -0 "$pid" 2>/dev/null; do
-    n=$(find "$OUT" -path '*/shards/attributions.*.npy' 2>/dev/null | wc -l)
+    n=$( (find "$OUT" -path '*/shards/attributions.*.npy' 2>/dev/null || true) | wc -l)
     [ "$n" -ge 3 ] && break
     sleep 0.2
 done

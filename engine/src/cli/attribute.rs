@@ -11,7 +11,7 @@ use motiflift_models::{ModelSpec, load};
 
 use super::Context;
 use crate::Result;
-use crate::attribute::DeepLiftShapOptions;
+use crate::attribute::{DeepLiftShapOptions, References};
 use crate::device::{Device, OnBackend};
 use crate::io::npy_stream::NpyReader;
 use crate::shard::Shard;
@@ -97,8 +97,11 @@ impl OnBackend for Job<'_> {
         let graph = load::<Autodiff<B>>(&spec, device)?;
         graph.check_attributable()?;
         let mut references = match self.references {
-            Some(r) => ReferenceSource::Given(r),
-            None => ReferenceSource::Shuffle { n_shuffles: self.args.n_shuffles, random_state: self.args.seed },
+            Some(r) => ReferenceSource::File(r),
+            None => ReferenceSource::Memory(References::Shuffle {
+                n_shuffles: self.args.n_shuffles,
+                random_state: self.args.seed,
+            }),
         };
         let options = DeepLiftShapOptions {
             target: self.args.target,

@@ -11,7 +11,7 @@ use crate::io::loci::{ExtractOptions, extract_loci};
 use crate::io::npy::write_npy;
 use crate::io::npy_stream::NpyWriter;
 use crate::shard::{CHUNK_LOCI, Shard, chunks};
-use crate::stream::window_mask;
+use crate::io::loci::window_mask;
 use crate::{Error, Result};
 
 /// Arguments of `motiflift extract`.

@@ -65,6 +65,108 @@ fn midpoint(l: &Locus) -> i64 {
     (start + (end - start).div_euclid(2)) as i64
 }
 
+/// The windows [`extract_loci`] keeps, before any sequence is read.
+struct Windows<'a> {
+    /// One entry per locus: whether its window is kept.
+    mask: Vec<bool>,
+    /// Per kept locus, its chromosome and window start.
+    kept: Vec<(&'a FastaRecord, u64)>,
+    /// Bases of a window left and right of the locus midpoint.
+    left: i64,
+    right: i64,
+    /// Per locus, its chromosome (all present).
+    records: Vec<&'a FastaRecord>,
+}
+
+/// Validates the window sizes, checks every chromosome is in the FASTA and keeps the windows
+/// inside their chromosome, the first `n_loci` of them.
+fn kept_windows<'a>(
+    loci: &[Locus],
+    fasta: &'a Fasta,
+    in_window: usize,
+    max_jitter: usize,
+    n_loci: Option<usize>,
+) -> Result<Windows<'a>> {
+    if n_loci == Some(0) {
+        return Err(Error::Invalid("n_loci must be at least 1".into()));
+    }
+    if in_window == 0 {
+        return Err(Error::Invalid("in_window must be at least 1".into()));
+    }
+    // Far beyond any chromosome; keeps the window arithmetic below free of overflow.
+    const MAX_WINDOW: usize = 1 << 40;
+    if in_window > MAX_WINDOW || max_jitter > MAX_WINDOW {
+        return Err(Error::Invalid(format!(
+            "in_window {in_window} and max_jitter {max_jitter} must be at most {MAX_WINDOW}"
+        )));
+    }
+    let records: Vec<_> = loci.iter().map(|l| fasta.record(&l.chrom)).collect();
+    let missing: BTreeSet<&str> = loci
+        .iter()
+        .zip(&records)
+        .filter(|(_, r)| r.is_none())
+        .map(|(l, _)| l.chrom.as_str())
+        .collect();
+    if !missing.is_empty() {
+        let known: Vec<&str> = fasta.records().iter().map(|r| r.name.as_str()).collect();
+        return Err(Error::File {
+            path: fasta.path().to_path_buf(),
+            message: format!(
+                "chromosome(s) {} of the loci not found (the FASTA has: {})",
+                missing.into_iter().collect::<Vec<_>>().join(", "),
+                known.join(", ")
+            ),
+        });
+    }
+    let records: Vec<&FastaRecord> = records.into_iter().flatten().collect();
+
+    let half = (in_window / 2) as i64;
+    let jitter = max_jitter as i64;
+    let left = half + jitter;
+    let right = half + (in_window % 2) as i64 + jitter;
+    let mut mask = vec![false; loci.len()];
+    let mut kept = Vec::new();
+    for (i, (locus, &record)) in loci.iter().zip(&records).enumerate() {
+        if n_loci.is_some_and(|n| kept.len() >= n) {
+            break;
+        }
+        let mid = midpoint(locus);
+        // Saturating: coordinates come from the user's BED file.
+        let length = i64::try_from(record.length).unwrap_or(i64::MAX);
+        if mid.saturating_sub(left) >= 0 && mid.saturating_add(right) <= length {
+            mask[i] = true;
+            kept.push((record, (mid - left) as u64));
+        }
+    }
+    Ok(Windows { mask, kept, left, right, records })
+}
+
+/// Which loci [`extract_loci`] keeps (its `mask`), without reading any sequence: windows
+/// inside their chromosome, the first `n_loci` of them. A chromosome missing from the FASTA is
+/// an error naming it. The streamed `extract` uses it to size its output before reading.
+///
+/// ```
+/// # let dir = std::env::temp_dir().join(format!("motiflift-doc-wmask-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let path = dir.join("g.fa");
+/// std::fs::write(&path, ">chr1\nACGTACGTAC\n").unwrap();
+/// use motiflift::io::{bed::Locus, fasta::Fasta};
+/// let fasta = Fasta::open(&path)?;
+/// let loci = [Locus::new("chr1", 3, 5), Locus::new("chr1", 0, 1)];
+/// assert_eq!(motiflift::io::loci::window_mask(&loci, &fasta, 4, 0, None)?, [true, false]);
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), motiflift::Error>(())
+/// ```
+pub fn window_mask(
+    loci: &[Locus],
+    fasta: &Fasta,
+    in_window: usize,
+    max_jitter: usize,
+    n_loci: Option<usize>,
+) -> Result<Vec<bool>> {
+    Ok(kept_windows(loci, fasta, in_window, max_jitter, n_loci)?.mask)
+}
+
 /// Extracts one-hot windows, as `tangermeme.io.extract_loci(..., return_mask=True)`.
 ///
 /// Each locus gives the window `[mid - in_window/2 - J, … + in_window + 2J)` with
@@ -117,64 +219,14 @@ pub fn extract_loci_with_progress(
     opts: &ExtractOptions,
     progress: &ProgressBar,
 ) -> Result<Extracted> {
-    if opts.n_loci == Some(0) {
-        return Err(Error::Invalid("n_loci must be at least 1".into()));
-    }
-    if opts.in_window == 0 {
-        return Err(Error::Invalid("in_window must be at least 1".into()));
-    }
-    // Far beyond any chromosome; keeps the window arithmetic below free of overflow.
-    const MAX_WINDOW: usize = 1 << 40;
-    if opts.in_window > MAX_WINDOW || opts.max_jitter > MAX_WINDOW {
-        return Err(Error::Invalid(format!(
-            "in_window {} and max_jitter {} must be at most {MAX_WINDOW}",
-            opts.in_window, opts.max_jitter
-        )));
-    }
+    let Windows { mask, kept, left, right, records } =
+        kept_windows(loci, fasta, opts.in_window, opts.max_jitter, opts.n_loci)?;
     let table = Encoding::new(&opts.alphabet, &opts.ignore)?;
-    let records: Vec<_> = loci.iter().map(|l| fasta.record(&l.chrom)).collect();
-    let missing: BTreeSet<&str> = loci
-        .iter()
-        .zip(&records)
-        .filter(|(_, r)| r.is_none())
-        .map(|(l, _)| l.chrom.as_str())
-        .collect();
-    if !missing.is_empty() {
-        let known: Vec<&str> = fasta.records().iter().map(|r| r.name.as_str()).collect();
-        return Err(Error::File {
-            path: fasta.path().to_path_buf(),
-            message: format!(
-                "chromosome(s) {} of the loci not found (the FASTA has: {})",
-                missing.into_iter().collect::<Vec<_>>().join(", "),
-                known.join(", ")
-            ),
-        });
-    }
-
-    let half = (opts.in_window / 2) as i64;
-    let jitter = opts.max_jitter as i64;
-    let left = half + jitter;
-    let right = half + (opts.in_window % 2) as i64 + jitter;
     let width = opts.in_window + 2 * opts.max_jitter;
-    let mut mask = vec![false; loci.len()];
-    let mut kept = Vec::new();
-    for (i, (locus, record)) in loci.iter().zip(&records).enumerate() {
-        if opts.n_loci.is_some_and(|n| kept.len() >= n) {
-            break;
-        }
-        let Some(record) = record else { continue };
-        let mid = midpoint(locus);
-        // Saturating: coordinates come from the user's BED file.
-        let length = i64::try_from(record.length).unwrap_or(i64::MAX);
-        if mid.saturating_sub(left) >= 0 && mid.saturating_add(right) <= length {
-            mask[i] = true;
-            kept.push((*record, (mid - left) as u64));
-        }
-    }
     if kept.is_empty() {
         // Name the first locus, its window and its chromosome's length: the usual causes are a
         // window wider than the chromosome, or loci from another assembly.
-        let example = loci.first().zip(records.first().copied().flatten()).map_or_else(
+        let example = loci.first().zip(records.first().copied()).map_or_else(
             String::new,
             |(l, r)| {
                 let mid = midpoint(l);

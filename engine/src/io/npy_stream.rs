@@ -32,6 +32,7 @@ use ndarray::{ArrayD, IxDyn};
 use ndarray_npy::WritableElement;
 use ndarray_npy::npy::header::{Header, Layout};
 
+use super::atomic::TempFile;
 use super::npy::Dtype;
 use crate::{Error, Result};
 
@@ -384,7 +385,7 @@ impl<R: Read> Read for Counting<'_, R> {
 /// See the module docs for an example.
 pub struct NpyWriter {
     path: PathBuf,
-    tmp: PathBuf,
+    tmp: Option<TempFile>,
     out: Option<BufWriter<File>>,
     row_bytes: usize,
     expected_rows: usize,
@@ -441,16 +442,14 @@ impl NpyWriter {
             path: path.to_path_buf(),
             message: format!("cannot format the .npy header: {e}"),
         })?;
-        let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let tmp = path.with_file_name(format!(".{name}.part-{}", std::process::id()));
-        let file = File::create(&tmp).map_err(|e| Error::io(path, e))?;
-        let mut out = BufWriter::with_capacity(1 << 20, file);
+        let tmp = TempFile::create(path)?;
+        let mut out = BufWriter::with_capacity(1 << 20, tmp.file()?);
         // The header is not data: it must not count against the announced rows (a small file's
         // header is larger than its data).
         let header_written = out.write_all(&bytes).map_err(|e| Error::io(path, e));
         let w = Self {
             path: path.to_path_buf(),
-            tmp,
+            tmp: Some(tmp),
             out: Some(out),
             row_bytes,
             expected_rows: header.shape[0],
@@ -514,16 +513,8 @@ impl NpyWriter {
         let file = out.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
         file.sync_data().map_err(|e| Error::io(&path, e))?;
         drop(file);
-        std::fs::rename(&self.tmp, &path).map_err(|e| Error::io(&path, e))
-    }
-}
-
-impl Drop for NpyWriter {
-    fn drop(&mut self) {
-        if self.out.take().is_some() {
-            // Unfinished: best effort, the temporary file may already be gone.
-            let _ = std::fs::remove_file(&self.tmp);
-        }
+        let tmp = self.tmp.take().ok_or_else(|| Error::Invalid(format!("{}: finished twice", path.display())))?;
+        tmp.persist()
     }
 }
 
