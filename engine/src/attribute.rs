@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use burn::backend::Autodiff;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Tensor, TensorData};
-use motiflift_kernels::deeplift::{DeepLift, Nonlinear, Plain};
+use motiflift_kernels::deeplift::{DeepLift, Nonlinear, Untracked};
 use motiflift_models::Graph;
 use motiflift_models::deeplift::PairedPass;
 use motiflift_kernels::shuffle::{DinucleotideShuffleOptions, dinucleotide_shuffle_one};
@@ -582,7 +582,7 @@ where
         let end = (start + batch_size).min(n);
         let data: Vec<f32> = x.slice(ndarray::s![start..end, .., ..]).iter().map(|&v| v as f32).collect();
         let t = Tensor::<B, 3>::from_data(TensorData::new(data, [end - start, a, len]), device);
-        let y = model.forward_with(t, &Plain)?;
+        let y = model.forward_with(t, &Untracked)?;
         n_outputs = y.dims()[1];
         out.extend(y.into_data().convert::<f32>().into_vec::<f32>().map_err(data_error)?);
         start = end;

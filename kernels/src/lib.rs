@@ -2,7 +2,8 @@
 //!
 //! The numeric kernels of motiflift, free of file formats and models: the numpy-legacy
 //! Mersenne Twister ([`rng`]), tangermeme-exact shuffles ([`shuffle`]), seqlet callers
-//! ([`seqlets`]), Tomtom ([`tomtom`]), annotation counting ([`counts`]) and the DeepLIFT
+//! ([`seqlets`]), Tomtom ([`tomtom`]), annotation counting ([`counts`]), the host 1-D
+//! convolution of the CPU DeepLIFT path ([`conv`]) and the DeepLIFT
 //! rules as custom backward passes on Burn ([`deeplift`], feature `deeplift`).
 //!
 //! Every kernel has a CPU implementation (plain Rust + rayon) that is the reference.
@@ -20,6 +21,7 @@
 
 #![warn(missing_docs)]
 
+pub mod conv;
 pub mod counts;
 #[cfg(feature = "deeplift")]
 pub mod deeplift;

@@ -10,7 +10,7 @@
 //! to float rounding.
 
 use burn::tensor::{Int, Tensor, TensorData, TensorPrimitive, backend::Backend};
-use motiflift_kernels::deeplift::Plain;
+use motiflift_kernels::deeplift::Untracked;
 
 use crate::error::{Error, Result};
 use crate::graph::{Graph, INPUT, Stage};
@@ -39,13 +39,6 @@ pub struct PairedPass<B: Backend> {
     pub example_outputs: Vec<f32>,
     /// The target output of each pair's reference.
     pub reference_outputs: Vec<f32>,
-}
-
-/// Whether tensors of this backend live in host memory, so that rules run as fused loops over
-/// it ([`motiflift_kernels::deeplift::host`]) rather than as chains of tensor ops.
-fn on_host<B: Backend>(device: &B::Device) -> bool {
-    let name = B::name(device);
-    name.contains("flex") || name.contains("ndarray")
 }
 
 impl<B: Backend> Graph<B> {
@@ -119,14 +112,14 @@ impl<B: Backend> Graph<B> {
             pairs: b,
             example_of: Tensor::<B, 1, Int>::from_data(index, &device).into_primitive(),
             example_rows: example_of.to_vec(),
-            host: on_host::<B>(&device),
+            host: crate::ops::on_host::<B>(&device),
         };
 
         // Forward over [examples; references], keeping what each backward step needs.
         let mut tapes: Vec<Option<Tape<B>>> = vec![None; self.nodes.len()];
         let mut batch_axis_kept = true;
         let z = Tensor::cat(vec![examples, references], 0);
-        let outputs = self.run(z, &Plain, |k, stage| {
+        let outputs = self.run(z, &Untracked, |k, stage| {
             if !self.node_dependent[k] {
                 return Ok(());
             }
@@ -349,7 +342,10 @@ mod tests {
                 let outputs = y.inner().into_data().to_vec::<f32>().unwrap();
                 let scale = expected.iter().fold(0f32, |m, v| m.max(v.abs()));
                 let worst = got.iter().zip(&expected).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
-                assert!(worst <= 1e-5 * scale.max(1e-3), "case {case} ({act:?}, {pool:?}, flatten {flatten}), target {target}: {worst:e} of {scale:e}");
+                // 1e-4 of the largest multiplier, issue #4's parity bound: the host convolution
+                // sums in another order, and the rescale rule's (v_x − v_r)/(u_x − u_r) amplifies
+                // that rounding where u_x ≈ u_r.
+                assert!(worst <= 1e-4 * scale.max(1e-3), "case {case} ({act:?}, {pool:?}, flatten {flatten}), target {target}: {worst:e} of {scale:e}");
                 for (p, &e) in example_of.iter().enumerate() {
                     assert!((pass.example_outputs[e] - outputs[p]).abs() <= 1e-5);
                     assert!((pass.reference_outputs[p] - outputs[u * k + p]).abs() <= 1e-5);

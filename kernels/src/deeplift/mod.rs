@@ -82,6 +82,11 @@ pub trait Nonlinear<B: Backend> {
     fn max_pool1d(&self, pool: &MaxPool1d, x: Tensor<B, 3>) -> Tensor<B, 3>;
     /// Softmax along `dim` (never the batch axis 0).
     fn softmax<const D: usize>(&self, x: Tensor<B, D>, dim: usize) -> Tensor<B, D>;
+    /// Whether the pass needs no autodiff graph, so that linear ops may compute on the tensors'
+    /// data outside autodiff (host kernels). `false` unless said otherwise.
+    fn untracked(&self) -> bool {
+        false
+    }
 }
 
 /// The ordinary forward pass: every nonlinearity evaluated as is, ordinary gradients.
@@ -115,5 +120,35 @@ impl<B: Backend> Nonlinear<B> for Plain {
 
     fn softmax<const D: usize>(&self, x: Tensor<B, D>, dim: usize) -> Tensor<B, D> {
         burn::tensor::activation::softmax(x, dim)
+    }
+}
+
+/// [`Plain`] for a pass whose gradients nobody takes (predictions, the forward of the direct
+/// DeepLIFT sweep): linear ops may run host kernels that autodiff does not track.
+///
+/// ```
+/// use burn::backend::Flex;
+/// use motiflift_kernels::deeplift::{Nonlinear, Plain, Untracked};
+/// assert!(<Untracked as Nonlinear<Flex>>::untracked(&Untracked));
+/// assert!(!<Plain as Nonlinear<Flex>>::untracked(&Plain));
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Untracked;
+
+impl<B: Backend> Nonlinear<B> for Untracked {
+    fn activation<const D: usize>(&self, act: &Activation, x: Tensor<B, D>) -> Tensor<B, D> {
+        Plain.activation(act, x)
+    }
+
+    fn max_pool1d(&self, pool: &MaxPool1d, x: Tensor<B, 3>) -> Tensor<B, 3> {
+        Plain.max_pool1d(pool, x)
+    }
+
+    fn softmax<const D: usize>(&self, x: Tensor<B, D>, dim: usize) -> Tensor<B, D> {
+        Plain.softmax(x, dim)
+    }
+
+    fn untracked(&self) -> bool {
+        true
     }
 }

@@ -1,13 +1,15 @@
 //! Convolutions over the last axis of `(batch, channels, length)` tensors.
 
 use burn::tensor::{
-    Tensor,
+    Tensor, TensorData,
     backend::Backend,
     module::{conv_transpose1d, conv1d},
     ops::{ConvTransposeOptions, PaddedConvOptions},
 };
+use motiflift_kernels::conv::{self as host, Conv1dGeometry};
 
-use super::OpResult;
+use super::host::HostValues;
+use super::{OpResult, on_host};
 use crate::value::DynTensor;
 
 /// Padding of a 1-D convolution.
@@ -162,7 +164,8 @@ impl<B: Backend> Conv1d<B> {
         self.weight.dims()[2]
     }
 
-    pub(crate) fn forward(&self, x: DynTensor<B>) -> OpResult<DynTensor<B>> {
+    /// `untracked`: no gradient is taken through this call (then host kernels may run).
+    pub(crate) fn forward(&self, x: DynTensor<B>, untracked: bool) -> OpResult<DynTensor<B>> {
         let dims = x.dims();
         if self.groups == 0
             || self.stride == 0
@@ -201,13 +204,72 @@ impl<B: Backend> Conv1d<B> {
             [self.dilation],
             self.groups,
         );
-        let y = conv1d(
-            x.typed::<3>(),
-            self.weight.clone(),
-            self.bias.clone(),
-            options,
-        );
+        let x = x.typed::<3>();
+        if let Some(y) = untracked.then(|| self.host_forward(&x, before, after)).flatten() {
+            return Ok(DynTensor::from_tensor(y));
+        }
+        let y = conv1d(x, self.weight.clone(), self.bias.clone(), options);
         Ok(DynTensor::from_tensor(y))
+    }
+
+    /// The host kernel's geometry for `x` (the input, or the output gradient) of an input of
+    /// length `len` padded by `before`/`after`: only for a host backend, stride 1 and one
+    /// group. The kernel is outside autodiff: callers make sure no gradient is taken.
+    fn host_geometry(&self, x: &Tensor<B, 3>, len: usize, before: usize, after: usize) -> Option<Conv1dGeometry> {
+        let dims = x.dims();
+        let host = on_host::<B>(&x.device());
+        (self.stride == 1 && self.groups == 1 && host).then_some(Conv1dGeometry {
+            batch: dims[0],
+            in_channels: self.in_channels(),
+            out_channels: self.out_channels(),
+            kernel: self.kernel(),
+            dilation: self.dilation,
+            pad_before: before,
+            pad_after: after,
+            len,
+        })
+    }
+
+    /// [`motiflift_kernels::conv::conv1d`] where it applies (see [`Self::host_geometry`]).
+    fn host_forward(&self, x: &Tensor<B, 3>, before: usize, after: usize) -> Option<Tensor<B, 3>> {
+        let g = self.host_geometry(x, x.dims()[2], before, after)?;
+        let values = HostValues::of_tensor(x)?;
+        let weight = HostValues::of_tensor(&self.weight)?;
+        let bias = match &self.bias {
+            Some(b) => Some(HostValues::of_tensor(b)?),
+            None => None,
+        };
+        let y = host::conv1d(values.values(), weight.values(), bias.as_ref().map(HostValues::values), &g).ok()?;
+        let shape = [g.batch, g.out_channels, g.out_len()?];
+        Some(Tensor::from_data(TensorData::new(y, shape), &x.device()))
+    }
+
+    /// The gradient at the input `(batch, in, len)` of `Σ gy · conv(x)` (the transposed
+    /// convolution, without bias), for `gy` `(batch, out, out_len)`.
+    pub(crate) fn input_grad(&self, gy: Tensor<B, 3>, len: usize) -> OpResult<Tensor<B, 3>> {
+        let k = self.kernel();
+        let (before, after) = self.padding.resolve(len, k, self.stride, self.dilation);
+        let [batch, _, out_len] = gy.dims();
+        if let Some(g) = self.host_geometry(&gy, len, before, after)
+            && g.out_len() == Some(out_len)
+            && let (Some(values), Some(weight)) = (HostValues::of_tensor(&gy), HostValues::of_tensor(&self.weight))
+            && let Ok(gx) = host::conv1d_input_grad(values.values(), weight.values(), &g)
+        {
+            return Ok(Tensor::from_data(TensorData::new(gx, [batch, g.in_channels, len]), &gy.device()));
+        }
+        let full = (out_len.max(1) - 1) * self.stride + self.dilation * (k - 1) + 1;
+        let padded = len + before + after;
+        let extra = padded.checked_sub(full).ok_or("convolution output longer than its input")?;
+        if extra >= self.stride.max(self.dilation) {
+            return Err("convolution geometry without a direct transpose".into());
+        }
+        // Symmetric padding crops inside the transposed convolution (a contiguous result);
+        // otherwise crop the full-length one.
+        let symmetric = before == after;
+        let crop = if symmetric { before } else { 0 };
+        let options = ConvTransposeOptions::new([self.stride], [crop], [extra], [self.dilation], self.groups);
+        let back = conv_transpose1d(gy, self.weight.clone(), None, options);
+        Ok(if symmetric { back } else { back.narrow(2, before, len) })
     }
 }
 

@@ -4,6 +4,7 @@
 //! DeepLIFT rule; the few that are neither are flagged by [`Op::attribution`].
 
 mod conv;
+mod host;
 mod elementwise;
 mod linear;
 mod nonlinear;
@@ -26,6 +27,13 @@ use crate::value::{Ints, Value};
 
 /// Result of an op: the reason goes into [`Error::Eval`](crate::Error::Eval) with the node name.
 pub(crate) type OpResult<T> = std::result::Result<T, String>;
+
+/// Whether `device`'s tensors live in host memory (Burn's CPU backends, with or without
+/// autodiff), so that kernels may run on their data directly where no gradient is tracked.
+pub(crate) fn on_host<B: Backend>(device: &B::Device) -> bool {
+    let name = B::name(device);
+    name.contains("flex") || name.contains("ndarray")
+}
 
 /// An integer parameter (axes, starts, a shape): fixed when the graph is built, or read at run
 /// time from one of the node's inputs (ONNX shape arithmetic).
@@ -328,7 +336,7 @@ impl<B: Backend> Op<B> {
         use shape as s;
         let one = |v: Value<B>| Ok(vec![v]);
         match self {
-            Op::Conv1d(c) => one(Value::Float(c.forward(float(&mut inputs, 0)?)?)),
+            Op::Conv1d(c) => one(Value::Float(c.forward(float(&mut inputs, 0)?, rules.untracked())?)),
             Op::ConvTranspose1d(c) => one(Value::Float(c.forward(float(&mut inputs, 0)?)?)),
             Op::Linear(l) => one(Value::Float(l.forward(float(&mut inputs, 0)?)?)),
             Op::MatMul => one(Value::Float(linear::matmul(

@@ -7,13 +7,14 @@
 //! reference's activations; the max-pool rule also needs the reference half's gradient, which is
 //! carried only as long as a max-pool lies further down (DESIGN §4).
 
-use burn::tensor::ops::{ConvTransposeOptions, FloatTensor, IntTensor};
+use burn::tensor::ops::{FloatTensor, IntTensor};
 use burn::tensor::{DType, Shape, Slice, Tensor, TensorMetadata, TensorPrimitive, backend::Backend};
 use motiflift_kernels::deeplift::rules::{max_pool_rule, rescale_multipliers};
 
 use super::elementwise::to_float;
 use super::shape::{norm_axis, slice_ranges};
 use super::{BinaryOp, Op, OpResult, ReduceOp};
+use super::host::HostValues;
 use crate::value::{Value, with_rank};
 
 /// The gradient reaching a value: per pair for the input half, and for the reference half while
@@ -168,18 +169,6 @@ impl<B: Backend> Tape<B> {
     }
 }
 
-/// A float tensor's values on the host.
-fn host_values<B: Backend>(t: FloatTensor<B>) -> OpResult<Vec<f32>> {
-    Tensor::<B, 1>::from_primitive(TensorPrimitive::Float(B::float_reshape(
-        t.clone(),
-        Shape::from(vec![t.shape().num_elements()]),
-    )))
-    .into_data()
-    .convert::<f32>()
-    .into_vec()
-    .map_err(|e| format!("{e:?}"))
-}
-
 /// The rescale rule as one fused loop over host memory, or `None` when the activation has no
 /// scalar derivative there.
 fn rescale_on_host<B: Backend>(
@@ -196,10 +185,16 @@ fn rescale_on_host<B: Backend>(
     let dims = float_dims::<B>(&g.x);
     let width: usize = dims[1..].iter().product();
     let device = B::float_device(&g.x);
-    let (u, v) = (host_values::<B>(input)?, host_values::<B>(output)?);
-    let mut gx = host_values::<B>(g.x)?;
-    let mut gr = g.r.map(host_values::<B>).transpose()?;
-    let acts = PairedActivations { u: &u, v: &v, width, examples: pairing.examples, example_of: &pairing.example_rows };
+    let (Some(u), Some(v)) = (HostValues::of::<B>(&input), HostValues::of::<B>(&output)) else {
+        return Ok(None);
+    };
+    let owned = |t: &FloatTensor<B>| HostValues::of::<B>(t).map(|h| h.values().to_vec());
+    let Some(mut gx) = owned(&g.x) else { return Ok(None) };
+    let mut gr = match &g.r {
+        Some(r) => Some(owned(r).ok_or("reference gradient not on the host")?),
+        None => None,
+    };
+    let acts = PairedActivations { u: u.values(), v: v.values(), width, examples: pairing.examples, example_of: &pairing.example_rows };
     if !acts.rescale(act, &mut gx, gr.as_deref_mut()) {
         return Ok(None);
     }
@@ -315,27 +310,8 @@ impl<B: Backend> Op<B> {
                 Ok(none)
             }
             Op::Conv1d(c) => {
-                let target = in_dims(0);
-                let len = target[2];
-                let k = c.kernel();
-                let (before, after) = c.padding.resolve(len, k, c.stride, c.dilation);
-                let g = g.map(|t| {
-                    let out_len = float_dims::<B>(&t)[2];
-                    let full = (out_len.max(1) - 1) * c.stride + c.dilation * (k - 1) + 1;
-                    let padded = len + before + after;
-                    let extra = padded.checked_sub(full).ok_or("convolution output longer than its input")?;
-                    if extra >= c.stride.max(c.dilation) {
-                        return Err("convolution geometry without a direct transpose".into());
-                    }
-                    // Symmetric padding crops inside the transposed convolution (a contiguous
-                    // result); otherwise crop the full-length one.
-                    let symmetric = before == after;
-                    let crop = if symmetric { before } else { 0 };
-                    let options = ConvTransposeOptions::new([c.stride], [crop], [extra], [c.dilation], c.groups);
-                    let back = burn::tensor::module::conv_transpose1d(typed::<B, 3>(t), c.weight.clone(), None, options);
-                    Ok(prim(if symmetric { back } else { back.narrow(2, before, len) }))
-                })?;
-                Ok(only(g))
+                let len = in_dims(0)[2];
+                Ok(only(g.map(|t| Ok(prim(c.input_grad(typed::<B, 3>(t), len)?)))?))
             }
             Op::Linear(l) => {
                 let target = in_dims(0);

@@ -1,0 +1,251 @@
+//! Host 1-D convolution (stride 1, one group) and its input gradient, for the CPU path of
+//! DeepLIFT: every batch row on its own thread, each kernel tap one matrix product on a shifted
+//! view of the zero-padded row (no im2col buffer, no scatter), so the result of a row does not
+//! depend on the batch size or the number of threads.
+//!
+//! Layouts are PyTorch's, row-major: input `(batch, in, len)`, weight `(out, in, kernel)`,
+//! output `(batch, out, out_len)`.
+//!
+//! ```
+//! use motiflift_kernels::conv::{Conv1dGeometry, conv1d, conv1d_input_grad};
+//! // One input channel, one output channel, kernel [1, 2], no padding: y[t] = x[t] + 2 x[t + 1].
+//! let g = Conv1dGeometry { batch: 1, in_channels: 1, out_channels: 1, kernel: 2, dilation: 1, pad_before: 0, pad_after: 0, len: 3 };
+//! let y = conv1d(&[1.0, 2.0, 3.0], &[1.0, 2.0], None, &g)?;
+//! assert_eq!(y, [5.0, 8.0]);
+//! // The transpose: x-gradient of Σ gy·y.
+//! assert_eq!(conv1d_input_grad(&[1.0, 1.0], &[1.0, 2.0], &g)?, [1.0, 3.0, 2.0]);
+//! # Ok::<(), motiflift_kernels::Error>(())
+//! ```
+
+use rayon::prelude::*;
+
+use crate::{Error, Result};
+
+/// The shape of a stride-1, ungrouped 1-D convolution.
+///
+/// ```
+/// let g = motiflift_kernels::conv::Conv1dGeometry {
+///     batch: 2, in_channels: 4, out_channels: 8, kernel: 3, dilation: 2, pad_before: 2, pad_after: 2, len: 10,
+/// };
+/// assert_eq!(g.out_len(), Some(10));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Conv1dGeometry {
+    /// Rows of the batch.
+    pub batch: usize,
+    /// Input channels.
+    pub in_channels: usize,
+    /// Output channels.
+    pub out_channels: usize,
+    /// Kernel taps.
+    pub kernel: usize,
+    /// Spacing of the taps.
+    pub dilation: usize,
+    /// Zeros before each input row.
+    pub pad_before: usize,
+    /// Zeros after each input row.
+    pub pad_after: usize,
+    /// Input length.
+    pub len: usize,
+}
+
+impl Conv1dGeometry {
+    /// Output length; `None` when the kernel span exceeds the padded input.
+    pub fn out_len(&self) -> Option<usize> {
+        let span = self.dilation.checked_mul(self.kernel.checked_sub(1)?)? + 1;
+        (self.len + self.pad_before + self.pad_after).checked_sub(span).map(|d| d + 1)
+    }
+
+    fn check(&self, what: &'static str, got: &[(usize, usize)]) -> Result<usize> {
+        let t = self.out_len().filter(|_| self.kernel > 0 && self.dilation > 0).ok_or_else(|| {
+            Error::InvalidArgument { name: what, reason: format!("no output for {self:?}") }
+        })?;
+        for &(have, want) in got {
+            if have != want {
+                return Err(Error::InvalidArgument {
+                    name: what,
+                    reason: format!("a buffer of {have} values where {self:?} needs {want}"),
+                });
+            }
+        }
+        Ok(t)
+    }
+}
+
+/// `y = conv(x, w) + bias`: `x` `(batch, in, len)`, `w` `(out, in, kernel)`, `bias` `(out,)`;
+/// returns `(batch, out, out_len)`.
+///
+/// See the module docs for an example.
+pub fn conv1d(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &Conv1dGeometry) -> Result<Vec<f32>> {
+    let (c, o, k) = (g.in_channels, g.out_channels, g.kernel);
+    let mut sizes = vec![(x.len(), g.batch * c * g.len), (w.len(), o * c * k)];
+    if let Some(b) = bias {
+        sizes.push((b.len(), o));
+    }
+    let t = g.check("conv1d", &sizes)?;
+    // Tap-major weights: tap j is the (out, in) matrix w[:, :, j].
+    let taps: Vec<f32> = (0..k).flat_map(|j| (0..o * c).map(move |oc| w[oc * k + j])).collect();
+    let padded = g.len + g.pad_before + g.pad_after;
+    let mut y = vec![0f32; g.batch * o * t];
+    if o * t == 0 {
+        return Ok(y);
+    }
+    y.par_chunks_mut(o * t).zip(x.par_chunks(c * g.len.max(1))).for_each_init(
+        || vec![0f32; c * padded],
+        |xpad, (yb, xb)| {
+            for ch in 0..c {
+                let row = &mut xpad[ch * padded..(ch + 1) * padded];
+                row[g.pad_before..g.pad_before + g.len].copy_from_slice(&xb[ch * g.len..(ch + 1) * g.len]);
+            }
+            if let Some(b) = bias {
+                for (row, &v) in yb.chunks_mut(t).zip(b) {
+                    row.fill(v);
+                }
+            }
+            for j in 0..k {
+                let view = Strided { data: &xpad[j * g.dilation..], row_stride: padded };
+                matmul_add(yb, t, &taps[j * o * c..(j + 1) * o * c], c, view, o, t);
+            }
+        },
+    );
+    Ok(y)
+}
+
+/// The input gradient of [`conv1d`]: `gx[b, i, s] = Σ_o Σ_j w[o, i, j] · gy[b, o, s + pad_before
+/// − j·dilation]` (terms outside `gy` are zero), `gy` `(batch, out, out_len)`; returns
+/// `(batch, in, len)`. The bias does not enter.
+///
+/// See the module docs for an example.
+pub fn conv1d_input_grad(gy: &[f32], w: &[f32], g: &Conv1dGeometry) -> Result<Vec<f32>> {
+    let (c, o, k) = (g.in_channels, g.out_channels, g.kernel);
+    let t = g.out_len().unwrap_or(0);
+    g.check("conv1d_input_grad", &[(gy.len(), g.batch * o * t), (w.len(), o * c * k)])?;
+    // Tap-major transposed weights: tap j is the (in, out) matrix w[:, :, j]ᵀ.
+    let taps: Vec<f32> = (0..k)
+        .flat_map(|j| (0..c).flat_map(move |i| (0..o).map(move |oo| w[(oo * c + i) * k + j])))
+        .collect();
+    // gy placed after `lead` zeros, so tap j reads it from column s + pad_before + lead − j·d.
+    let lead = g.dilation * (k - 1);
+    let width = (lead + t).max(g.len + g.pad_before + lead);
+    let mut gx = vec![0f32; g.batch * c * g.len];
+    if c * g.len == 0 {
+        return Ok(gx);
+    }
+    gx.par_chunks_mut(c * g.len).zip(gy.par_chunks((o * t).max(1))).for_each_init(
+        || vec![0f32; o * width],
+        |gpad, (gxb, gyb)| {
+            for ch in 0..o {
+                gpad[ch * width + lead..ch * width + lead + t].copy_from_slice(&gyb[ch * t..(ch + 1) * t]);
+            }
+            for j in 0..k {
+                let offset = g.pad_before + lead - j * g.dilation;
+                let view = Strided { data: &gpad[offset..], row_stride: width };
+                matmul_add(gxb, g.len, &taps[j * c * o..(j + 1) * c * o], o, view, c, g.len);
+            }
+        },
+    );
+    Ok(gx)
+}
+
+/// A matrix whose row `r` starts at `data[r · row_stride]`, columns contiguous.
+struct Strided<'a> {
+    data: &'a [f32],
+    row_stride: usize,
+}
+
+/// `dst (m × n, row stride dst_stride) += a (m × inner, contiguous) · b (inner × n)`, on this
+/// thread.
+fn matmul_add(dst: &mut [f32], dst_stride: usize, a: &[f32], inner: usize, b: Strided<'_>, m: usize, n: usize) {
+    if m == 0 || n == 0 || inner == 0 {
+        return;
+    }
+    // Bounds the raw accesses below: every element read or written lies in its slice.
+    assert!(a.len() >= m * inner);
+    assert!(dst.len() >= (m - 1) * dst_stride + n);
+    assert!(b.data.len() >= (inner - 1) * b.row_stride + n);
+    // SAFETY: the three asserts above bound every index gemm touches (dst: rows < m with stride
+    // dst_stride, columns < n; a: m × inner contiguous; b: inner rows of stride row_stride,
+    // columns < n); `dst` is borrowed mutably and the inputs immutably, so they do not alias.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            inner,
+            dst.as_mut_ptr(),
+            1,
+            dst_stride as isize,
+            true,
+            a.as_ptr(),
+            1,
+            inner as isize,
+            b.data.as_ptr(),
+            1,
+            b.row_stride as isize,
+            1.0f32,
+            1.0f32,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition, term by term.
+    fn naive(x: &[f32], w: &[f32], g: &Conv1dGeometry) -> Vec<f32> {
+        let t = g.out_len().unwrap();
+        let (c, o, k) = (g.in_channels, g.out_channels, g.kernel);
+        let mut y = vec![0f32; g.batch * o * t];
+        for b in 0..g.batch {
+            for oo in 0..o {
+                for s in 0..t {
+                    let mut acc = 0f64;
+                    for i in 0..c {
+                        for j in 0..k {
+                            let p = (s + j * g.dilation) as isize - g.pad_before as isize;
+                            if p >= 0 && (p as usize) < g.len {
+                                acc += (w[(oo * c + i) * k + j] * x[(b * c + i) * g.len + p as usize]) as f64;
+                            }
+                        }
+                    }
+                    y[(b * o + oo) * t + s] = acc as f32;
+                }
+            }
+        }
+        y
+    }
+
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        (0..n).map(|i| (((i as u32).wrapping_mul(2654435761) ^ seed) % 1000) as f32 / 500.0 - 1.0).collect()
+    }
+
+    #[test]
+    fn matches_the_definition_and_its_transpose() {
+        for (k, d, before, after) in [(3, 1, 1, 1), (3, 4, 4, 4), (21, 1, 10, 10), (5, 2, 0, 3), (4, 1, 2, 0)] {
+            let g = Conv1dGeometry { batch: 3, in_channels: 5, out_channels: 7, kernel: k, dilation: d, pad_before: before, pad_after: after, len: 40 };
+            let (x, w) = (values(3 * 5 * 40, 1), values(7 * 5 * k, 2));
+            let y = conv1d(&x, &w, None, &g).unwrap();
+            let want = naive(&x, &w, &g);
+            assert!(y.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-4), "{k} {d}");
+            // <gy, conv(x)> = <conv_input_grad(gy), x> for every x: the adjoint.
+            let gy = values(y.len(), 3);
+            let gx = conv1d_input_grad(&gy, &w, &g).unwrap();
+            let lhs: f64 = gy.iter().zip(&y).map(|(a, b)| (a * b) as f64).sum();
+            let rhs: f64 = gx.iter().zip(&x).map(|(a, b)| (a * b) as f64).sum();
+            assert!((lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0), "{k} {d}: {lhs} vs {rhs}");
+        }
+    }
+
+    #[test]
+    fn bias_is_added_and_sizes_are_checked() {
+        let g = Conv1dGeometry { batch: 1, in_channels: 1, out_channels: 2, kernel: 1, dilation: 1, pad_before: 0, pad_after: 0, len: 2 };
+        assert_eq!(conv1d(&[1.0, 2.0], &[1.0, 3.0], Some(&[0.5, -1.0]), &g).unwrap(), [1.5, 2.5, 2.0, 5.0]);
+        assert!(conv1d(&[1.0], &[1.0, 3.0], None, &g).is_err());
+        let long = Conv1dGeometry { kernel: 5, ..g };
+        assert!(conv1d(&[1.0, 2.0], &[0.0; 10], None, &long).is_err());
+    }
+}
