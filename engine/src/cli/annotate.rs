@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray, UInt32Array};
-use arrow::compute::take;
+use arrow::compute::{take, take_record_batch};
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
 use clap::Args;
@@ -105,14 +105,7 @@ impl AnnotateArgs {
                     e >= 0 && block.contains(&(e as usize))
                 })
                 .collect();
-            let keep = UInt32Array::from(keep);
-            let columns = table
-                .columns()
-                .iter()
-                .map(|c| take(c.as_ref(), &keep, None))
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(|e| Error::Invalid(format!("cannot select the shard's seqlets: {e}")))?;
-            table = RecordBatch::try_new(table.schema(), columns)
+            table = take_record_batch(&table, &UInt32Array::from(keep))
                 .map_err(|e| Error::Invalid(format!("cannot select the shard's seqlets: {e}")))?;
             rows = seqlet_rows(&table).map_err(in_seqlets)?;
         }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, Float64Array, UInt32Array};
-use arrow::compute::take;
+use arrow::compute::take_record_batch;
 use arrow::record_batch::RecordBatch;
 use clap::Args;
 
@@ -180,14 +180,8 @@ fn concat_tables(inputs: &[PathBuf], output: &Path, ctx: &Context) -> Result<()>
             })?;
             let mut order: Vec<u32> = (0..merged.num_rows() as u32).collect();
             order.sort_by(|&a, &b| p.value(a as usize).total_cmp(&p.value(b as usize)));
-            let order = UInt32Array::from(order);
-            let columns = merged
-                .columns()
-                .iter()
-                .map(|col| take(col.as_ref(), &order, None))
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(|e| Error::Invalid(format!("cannot sort the merged table: {e}")))?;
-            RecordBatch::try_new(schema.clone(), columns).map_err(|e| Error::Invalid(e.to_string()))?
+            take_record_batch(&merged, &UInt32Array::from(order))
+                .map_err(|e| Error::Invalid(format!("cannot sort the merged table: {e}")))?
         }
         Err(_) => merged,
     };
