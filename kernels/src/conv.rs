@@ -1,7 +1,8 @@
 //! Host 1-D convolution (stride 1, one group) and its input gradient, for the CPU path of
-//! DeepLIFT: every batch row on its own thread, each kernel tap one matrix product on a shifted
-//! view of the zero-padded row (no im2col buffer, no scatter), so the result of a row does not
-//! depend on the batch size or the number of threads.
+//! DeepLIFT: every batch row on its own thread, one matrix product per row over the row's
+//! unrolled taps (so a first layer of 4 input channels and 21 taps is one product of inner size
+//! 84, not 21 of inner size 4), and the result of a row does not depend on the batch size or
+//! the number of threads.
 //!
 //! Layouts are PyTorch's, row-major: input `(batch, in, len)`, weight `(out, in, kernel)`,
 //! output `(batch, out, out_len)`.
@@ -75,6 +76,9 @@ impl Conv1dGeometry {
 /// `y = conv(x, w) + bias`: `x` `(batch, in, len)`, `w` `(out, in, kernel)`, `bias` `(out,)`;
 /// returns `(batch, out, out_len)`.
 ///
+/// Per row: the padded input unrolled into its `(in·kernel, out_len)` columns, then one matrix
+/// product with the weights as they are stored.
+///
 /// See the module docs for an example.
 pub fn conv1d(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &Conv1dGeometry) -> Result<Vec<f32>> {
     let (c, o, k) = (g.in_channels, g.out_channels, g.kernel);
@@ -83,29 +87,35 @@ pub fn conv1d(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &Conv1dGeometry) ->
         sizes.push((b.len(), o));
     }
     let t = g.check("conv1d", &sizes)?;
-    // Tap-major weights: tap j is the (out, in) matrix w[:, :, j].
-    let taps: Vec<f32> = (0..k).flat_map(|j| (0..o * c).map(move |oc| w[oc * k + j])).collect();
-    let padded = g.len + g.pad_before + g.pad_after;
     let mut y = vec![0f32; g.batch * o * t];
     if o * t == 0 {
         return Ok(y);
     }
-    y.par_chunks_mut(o * t).zip(x.par_chunks(c * g.len.max(1))).for_each_init(
-        || vec![0f32; c * padded],
-        |xpad, (yb, xb)| {
-            for ch in 0..c {
-                let row = &mut xpad[ch * padded..(ch + 1) * padded];
-                row[g.pad_before..g.pad_before + g.len].copy_from_slice(&xb[ch * g.len..(ch + 1) * g.len]);
+    y.par_chunks_mut(o * t).zip(x.par_chunks((c * g.len).max(1))).for_each_init(
+        || vec![0f32; c * k * t],
+        |cols, (yb, xb)| {
+            // cols[(i·k + j), s] = x[i, s + j·d − pad_before], zero outside the row.
+            for i in 0..c {
+                let row = &xb[i * g.len..(i + 1) * g.len];
+                for j in 0..k {
+                    let col = &mut cols[(i * k + j) * t..(i * k + j + 1) * t];
+                    let shift = (j * g.dilation) as isize - g.pad_before as isize;
+                    let (lo, hi) = valid(shift, t, g.len);
+                    col[..lo].fill(0.0);
+                    col[hi..].fill(0.0);
+                    if lo < hi {
+                        let from = (lo as isize + shift) as usize;
+                        col[lo..hi].copy_from_slice(&row[from..from + hi - lo]);
+                    }
+                }
             }
             if let Some(b) = bias {
                 for (row, &v) in yb.chunks_mut(t).zip(b) {
                     row.fill(v);
                 }
             }
-            for j in 0..k {
-                let view = Strided { data: &xpad[j * g.dilation..], row_stride: padded };
-                matmul_add(yb, t, &taps[j * o * c..(j + 1) * o * c], c, view, o, t);
-            }
+            let cols = Strided { data: cols, row_stride: t };
+            matmul(yb, t, bias.is_some(), w, c * k, cols, o, t);
         },
     );
     Ok(y)
@@ -115,36 +125,56 @@ pub fn conv1d(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &Conv1dGeometry) ->
 /// − j·dilation]` (terms outside `gy` are zero), `gy` `(batch, out, out_len)`; returns
 /// `(batch, in, len)`. The bias does not enter.
 ///
+/// Per row: one matrix product of the transposed weights with `gy` gives every tap's
+/// contribution `(in·kernel, out_len)`, which are then added into the input positions they
+/// came from.
+///
 /// See the module docs for an example.
 pub fn conv1d_input_grad(gy: &[f32], w: &[f32], g: &Conv1dGeometry) -> Result<Vec<f32>> {
     let (c, o, k) = (g.in_channels, g.out_channels, g.kernel);
     let t = g.out_len().unwrap_or(0);
     g.check("conv1d_input_grad", &[(gy.len(), g.batch * o * t), (w.len(), o * c * k)])?;
-    // Tap-major transposed weights: tap j is the (in, out) matrix w[:, :, j]ᵀ.
-    let taps: Vec<f32> = (0..k)
-        .flat_map(|j| (0..c).flat_map(move |i| (0..o).map(move |oo| w[(oo * c + i) * k + j])))
-        .collect();
-    // gy placed after `lead` zeros, so tap j reads it from column s + pad_before + lead − j·d.
-    let lead = g.dilation * (k - 1);
-    let width = (lead + t).max(g.len + g.pad_before + lead);
+    // wt[(i·k + j), o] = w[o, i, j].
+    let ck = c * k;
+    let mut wt = vec![0f32; ck * o];
+    for oo in 0..o {
+        for r in 0..ck {
+            wt[r * o + oo] = w[oo * ck + r];
+        }
+    }
     let mut gx = vec![0f32; g.batch * c * g.len];
     if c * g.len == 0 {
         return Ok(gx);
     }
     gx.par_chunks_mut(c * g.len).zip(gy.par_chunks((o * t).max(1))).for_each_init(
-        || vec![0f32; o * width],
-        |gpad, (gxb, gyb)| {
-            for ch in 0..o {
-                gpad[ch * width + lead..ch * width + lead + t].copy_from_slice(&gyb[ch * t..(ch + 1) * t]);
-            }
-            for j in 0..k {
-                let offset = g.pad_before + lead - j * g.dilation;
-                let view = Strided { data: &gpad[offset..], row_stride: width };
-                matmul_add(gxb, g.len, &taps[j * c * o..(j + 1) * c * o], o, view, c, g.len);
+        || vec![0f32; ck * t],
+        |cols, (gxb, gyb)| {
+            matmul(cols, t, false, &wt, o, Strided { data: gyb, row_stride: t }, ck, t);
+            for i in 0..c {
+                let row = &mut gxb[i * g.len..(i + 1) * g.len];
+                for j in 0..k {
+                    let col = &cols[(i * k + j) * t..(i * k + j + 1) * t];
+                    let shift = (j * g.dilation) as isize - g.pad_before as isize;
+                    let (lo, hi) = valid(shift, t, g.len);
+                    if lo < hi {
+                        let from = (lo as isize + shift) as usize;
+                        for (dst, src) in row[from..from + hi - lo].iter_mut().zip(&col[lo..hi]) {
+                            *dst += src;
+                        }
+                    }
+                }
             }
         },
     );
     Ok(gx)
+}
+
+/// The output positions `s` in `[lo, hi)` whose input position `s + shift` lies in `[0, len)`,
+/// clipped to `[0, t)`.
+fn valid(shift: isize, t: usize, len: usize) -> (usize, usize) {
+    let lo = (-shift).clamp(0, t as isize) as usize;
+    let hi = (len as isize - shift).clamp(lo as isize, t as isize) as usize;
+    (lo, hi)
 }
 
 /// A matrix whose row `r` starts at `data[r · row_stride]`, columns contiguous.
@@ -153,10 +183,19 @@ struct Strided<'a> {
     row_stride: usize,
 }
 
-/// `dst (m × n, row stride dst_stride) += a (m × inner, contiguous) · b (inner × n)`, on this
-/// thread.
-fn matmul_add(dst: &mut [f32], dst_stride: usize, a: &[f32], inner: usize, b: Strided<'_>, m: usize, n: usize) {
-    if m == 0 || n == 0 || inner == 0 {
+/// `dst (m × n, row stride dst_stride) = a (m × inner, contiguous) · b (inner × n)`, plus the
+/// old `dst` when `accumulate`, on this thread.
+#[allow(clippy::too_many_arguments)]
+fn matmul(dst: &mut [f32], dst_stride: usize, accumulate: bool, a: &[f32], inner: usize, b: Strided<'_>, m: usize, n: usize) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    if inner == 0 {
+        if !accumulate {
+            for r in 0..m {
+                dst[r * dst_stride..r * dst_stride + n].fill(0.0);
+            }
+        }
         return;
     }
     // Bounds the raw accesses below: every element read or written lies in its slice.
@@ -174,7 +213,7 @@ fn matmul_add(dst: &mut [f32], dst_stride: usize, a: &[f32], inner: usize, b: St
             dst.as_mut_ptr(),
             1,
             dst_stride as isize,
-            true,
+            accumulate,
             a.as_ptr(),
             1,
             inner as isize,

@@ -344,8 +344,9 @@ mod tests {
                 let worst = got.iter().zip(&expected).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
                 // 1e-4 of the largest multiplier, issue #4's parity bound: the host convolution
                 // sums in another order, and the rescale rule's (v_x − v_r)/(u_x − u_r) amplifies
-                // that rounding where u_x ≈ u_r.
-                assert!(worst <= 1e-4 * scale.max(1e-3), "case {case} ({act:?}, {pool:?}, flatten {flatten}), target {target}: {worst:e} of {scale:e}");
+                // that rounding where u_x ≈ u_r. Below a largest multiplier of 1e-2 the bound
+                // is absolute (1e-6: a few ulp of the O(1) activations these graphs carry).
+                assert!(worst <= 1e-4 * scale.max(1e-2), "case {case} ({act:?}, {pool:?}, flatten {flatten}), target {target}: {worst:e} of {scale:e}");
                 for (p, &e) in example_of.iter().enumerate() {
                     assert!((pass.example_outputs[e] - outputs[p]).abs() <= 1e-5);
                     assert!((pass.reference_outputs[p] - outputs[u * k + p]).abs() <= 1e-5);
