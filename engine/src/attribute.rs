@@ -23,7 +23,7 @@
 use std::collections::BTreeMap;
 
 use burn::backend::Autodiff;
-use burn::tensor::backend::Backend;
+use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{Tensor, TensorData};
 use motiflift_kernels::deeplift::{DeepLift, Nonlinear, Untracked};
 use motiflift_models::Graph;
@@ -62,14 +62,19 @@ pub trait Explain<B: Backend> {
     /// cheaper route than the paired autodiff pass (each example's forward pass once, no
     /// backward pass of the reference half), or `None` to use that pass. The default is `None`;
     /// [`motiflift_models::Graph`] implements it with
-    /// [`Graph::deep_lift_pairs`](motiflift_models::Graph::deep_lift_pairs).
+    /// [`Graph::deep_lift_pairs`](motiflift_models::Graph::deep_lift_pairs). It runs on the
+    /// inner backend: a pass with no backward pass must record no autodiff steps (Burn frees
+    /// those only after a backward pass, so memory would grow with every batch).
     fn deep_lift_pairs(
         &self,
-        examples: Tensor<B, 3>,
-        references: Tensor<B, 3>,
+        examples: Tensor<B::InnerBackend, 3>,
+        references: Tensor<B::InnerBackend, 3>,
         example_of: &[usize],
         target: usize,
-    ) -> Result<Option<PairedPass<B>>> {
+    ) -> Result<Option<PairedPass<B::InnerBackend>>>
+    where
+        B: AutodiffBackend,
+    {
         let _ = (examples, references, example_of, target);
         Ok(None)
     }
@@ -82,12 +87,15 @@ impl<B: Backend> Explain<B> for motiflift_models::Graph<B> {
 
     fn deep_lift_pairs(
         &self,
-        examples: Tensor<B, 3>,
-        references: Tensor<B, 3>,
+        examples: Tensor<B::InnerBackend, 3>,
+        references: Tensor<B::InnerBackend, 3>,
         example_of: &[usize],
         target: usize,
-    ) -> Result<Option<PairedPass<B>>> {
-        Ok(Graph::deep_lift_pairs(self, examples, references, example_of, target)?)
+    ) -> Result<Option<PairedPass<B::InnerBackend>>>
+    where
+        B: AutodiffBackend,
+    {
+        Ok(Graph::deep_lift_pairs(&self.inner(), examples, references, example_of, target)?)
     }
 }
 
@@ -451,8 +459,8 @@ where
     let example_of: Vec<usize> = pairs.clone().map(|p| p / k - first).collect();
     let r: Vec<f32> = refs.iter().flatten().map(|&v| v as f32).collect();
     let b = refs.len();
-    let examples = Tensor::<Autodiff<B>, 3>::from_data(TensorData::new(examples, [u, a, len]), device);
-    let references = Tensor::<Autodiff<B>, 3>::from_data(TensorData::new(r, [b, a, len]), device);
+    let examples = Tensor::<B, 3>::from_data(TensorData::new(examples, [u, a, len]), device);
+    let references = Tensor::<B, 3>::from_data(TensorData::new(r, [b, a, len]), device);
     let Some(pass) = model.deep_lift_pairs(examples, references, &example_of, target)? else {
         return Ok(None);
     };
@@ -559,7 +567,9 @@ fn data_error(e: burn::tensor::DataError) -> Error {
     Error::Invalid(format!("tensor data conversion failed: {e:?}"))
 }
 
-/// Plain predictions `(n, n_outputs)` in batches of `batch_size`.
+/// Plain predictions `(n, n_outputs)` in batches of `batch_size`. Give it a model on a backend
+/// without autodiff (for a loaded `Graph<Autodiff<B>>`, its [`Graph::inner`]): Burn keeps the
+/// records of untracked autodiff operations until a backward pass.
 ///
 /// ```no_run
 /// # use burn::backend::Flex;

@@ -316,6 +316,26 @@ impl<B: Backend> Graph<B> {
         &self.device
     }
 
+    /// The same graph on backend `C`, its nodes and constants mapped by `node` and `value`.
+    pub(crate) fn map_backend<C: Backend<Device = B::Device>>(
+        &self,
+        node: impl Fn(&Node<B>) -> Node<C>,
+        value: impl Fn(&Value<B>) -> Value<C>,
+    ) -> Graph<C> {
+        Graph {
+            nodes: self.nodes.iter().map(node).collect(),
+            constants: self.constants.iter().map(|(id, v)| (*id, value(v))).collect(),
+            n_values: self.n_values,
+            outputs: self.outputs.clone(),
+            input_channels: self.input_channels,
+            input_length: self.input_length,
+            node_dependent: self.node_dependent.clone(),
+            dependent: self.dependent.clone(),
+            last_use: self.last_use.clone(),
+            device: self.device.clone(),
+        }
+    }
+
     fn check_input(&self, dims: &[usize; 3]) -> Result<()> {
         let ok_c = self.input_channels.is_none_or(|c| c == dims[1]);
         let ok_l = self.input_length.is_none_or(|l| l == dims[2]);

@@ -48,6 +48,7 @@ pub mod deeplift;
 pub mod error;
 pub mod graph;
 pub mod import;
+mod inner;
 pub mod ops;
 pub mod value;
 pub mod zoo;

@@ -343,18 +343,17 @@ fn build_index(path: &Path, file: &File) -> Result<fai::Index> {
 mod tests {
     use super::*;
 
-    fn tmp(name: &str, content: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("motiflift-fasta-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
+    /// `content` written to `name` in a fresh temporary folder, removed when the guard drops.
+    fn tmp(name: &str, content: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
         std::fs::write(&path, content).unwrap();
-        path
+        (dir, path)
     }
 
     #[test]
     fn fetch_spans_lines_and_crlf() {
-        let path = tmp("crlf.fa", ">x\r\nACGT\r\nTTGG\r\nCC\r\n");
+        let (_dir, path) = tmp("crlf.fa", ">x\r\nACGT\r\nTTGG\r\nCC\r\n");
         let fasta = Fasta::open(&path).unwrap();
         assert_eq!(fasta.length("x"), Some(10));
         assert_eq!(fasta.fetch("x", 0, 10).unwrap(), b"ACGTTTGGCC");
@@ -364,7 +363,7 @@ mod tests {
 
     #[test]
     fn index_file_is_used_and_checked_against_file_size() {
-        let path = tmp("idx.fa", ">x\nACGT\nAC\n");
+        let (_dir, path) = tmp("idx.fa", ">x\nACGT\nAC\n");
         std::fs::write(format!("{}.fai", path.display()), "x\t60\t3\t4\t5\n").unwrap();
         let err = Fasta::open(&path).unwrap_err().to_string();
         assert!(err.contains("idx.fa") && err.contains("truncated"), "{err}");
@@ -372,7 +371,7 @@ mod tests {
 
     #[test]
     fn unknown_record_is_named() {
-        let path = tmp("names.fa", ">x\nACGT\n");
+        let (_dir, path) = tmp("names.fa", ">x\nACGT\n");
         let err = Fasta::open(&path)
             .unwrap()
             .fetch("chrZ", 0, 1)
@@ -383,7 +382,7 @@ mod tests {
 
     #[test]
     fn not_fasta_is_an_error() {
-        let path = tmp("empty.fa", "");
+        let (_dir, path) = tmp("empty.fa", "");
         let err = Fasta::open(&path).unwrap_err().to_string();
         assert!(err.contains("empty.fa"), "{err}");
     }

@@ -17,7 +17,7 @@ use crate::value::DynTensor;
 #[derive(Debug, Clone)]
 pub struct BatchNorm<B: Backend> {
     pub(crate) scale: Tensor<B, 1>,
-    shift: Tensor<B, 1>,
+    pub(crate) shift: Tensor<B, 1>,
 }
 
 impl<B: Backend> BatchNorm<B> {
