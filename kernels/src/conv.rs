@@ -18,6 +18,8 @@
 //! # Ok::<(), motiflift_kernels::Error>(())
 //! ```
 
+use std::ops::Range;
+
 use rayon::prelude::*;
 
 use crate::{Error, Result};
@@ -95,19 +97,11 @@ pub fn conv1d(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &Conv1dGeometry) ->
         || vec![0f32; c * k * t],
         |cols, (yb, xb)| {
             // cols[(i·k + j), s] = x[i, s + j·d − pad_before], zero outside the row.
-            for i in 0..c {
-                let row = &xb[i * g.len..(i + 1) * g.len];
-                for j in 0..k {
-                    let col = &mut cols[(i * k + j) * t..(i * k + j + 1) * t];
-                    let shift = (j * g.dilation) as isize - g.pad_before as isize;
-                    let (lo, hi) = valid(shift, t, g.len);
-                    col[..lo].fill(0.0);
-                    col[hi..].fill(0.0);
-                    if lo < hi {
-                        let from = (lo as isize + shift) as usize;
-                        col[lo..hi].copy_from_slice(&row[from..from + hi - lo]);
-                    }
-                }
+            for tap in taps(g, t) {
+                let col = &mut cols[tap.row * t..(tap.row + 1) * t];
+                col[..tap.span.start].fill(0.0);
+                col[tap.span.end..].fill(0.0);
+                col[tap.span.clone()].copy_from_slice(&xb[tap.input..tap.input + tap.span.len()]);
             }
             if let Some(b) = bias {
                 for (row, &v) in yb.chunks_mut(t).zip(b) {
@@ -150,18 +144,11 @@ pub fn conv1d_input_grad(gy: &[f32], w: &[f32], g: &Conv1dGeometry) -> Result<Ve
         || vec![0f32; ck * t],
         |cols, (gxb, gyb)| {
             matmul(cols, t, false, &wt, o, Strided { data: gyb, row_stride: t }, ck, t);
-            for i in 0..c {
-                let row = &mut gxb[i * g.len..(i + 1) * g.len];
-                for j in 0..k {
-                    let col = &cols[(i * k + j) * t..(i * k + j + 1) * t];
-                    let shift = (j * g.dilation) as isize - g.pad_before as isize;
-                    let (lo, hi) = valid(shift, t, g.len);
-                    if lo < hi {
-                        let from = (lo as isize + shift) as usize;
-                        for (dst, src) in row[from..from + hi - lo].iter_mut().zip(&col[lo..hi]) {
-                            *dst += src;
-                        }
-                    }
+            for tap in taps(g, t) {
+                let col = &cols[tap.row * t..(tap.row + 1) * t];
+                let dst = &mut gxb[tap.input..tap.input + tap.span.len()];
+                for (dst, src) in dst.iter_mut().zip(&col[tap.span]) {
+                    *dst += src;
                 }
             }
         },
@@ -169,12 +156,29 @@ pub fn conv1d_input_grad(gy: &[f32], w: &[f32], g: &Conv1dGeometry) -> Result<Ve
     Ok(gx)
 }
 
-/// The output positions `s` in `[lo, hi)` whose input position `s + shift` lies in `[0, len)`,
-/// clipped to `[0, t)`.
-fn valid(shift: isize, t: usize, len: usize) -> (usize, usize) {
-    let lo = (-shift).clamp(0, t as isize) as usize;
-    let hi = (len as isize - shift).clamp(lo as isize, t as isize) as usize;
-    (lo, hi)
+/// One unrolled row of a batch row: tap `j` of input channel `i`.
+struct Tap {
+    /// The unrolled row, `i·kernel + j`.
+    row: usize,
+    /// The output positions `s` whose input position `s + j·dilation − pad_before` lies inside
+    /// the channel (the others read the zero padding).
+    span: Range<usize>,
+    /// Where, in the batch row `(in, len)`, the input of `span.start` is.
+    input: usize,
+}
+
+/// The taps of a batch row of geometry `g` with `t` output positions, channel by channel, in
+/// unrolled-row order (the order the input gradient adds them in).
+fn taps(g: &Conv1dGeometry, t: usize) -> impl Iterator<Item = Tap> + '_ {
+    (0..g.in_channels).flat_map(move |i| {
+        (0..g.kernel).map(move |j| {
+            let shift = (j * g.dilation) as isize - g.pad_before as isize;
+            let lo = (-shift).clamp(0, t as isize) as usize;
+            let hi = (g.len as isize - shift).clamp(lo as isize, t as isize) as usize;
+            let from = if lo < hi { (lo as isize + shift) as usize } else { 0 };
+            Tap { row: i * g.kernel + j, span: lo..hi, input: i * g.len + from }
+        })
+    })
 }
 
 /// A matrix whose row `r` starts at `data[r · row_stride]`, columns contiguous.
