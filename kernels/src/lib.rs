@@ -29,6 +29,7 @@ pub mod error;
 pub mod rng;
 pub mod seqlets;
 pub mod shuffle;
+mod simd;
 pub mod tomtom;
 
 pub use error::{Error, Result};

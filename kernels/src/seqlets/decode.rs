@@ -8,7 +8,7 @@
 
 use super::input::Attribution;
 use super::null::{Binning, NullTables};
-use super::simd::dispatch;
+use crate::simd::{dispatch, multiversion};
 
 /// One candidate span: start, sum of its bins, prefix-maximum p-value `PM`, triangle maximum
 /// `TM`.
@@ -72,7 +72,7 @@ impl Workspace {
         max_len: usize,
         threshold: f64,
     ) {
-        dispatch!(build_kernel / build_kernel_avx2(self, row, bins, null, min_len, max_len, threshold))
+        dispatch!(build_kernel(self, row, bins, null, min_len, max_len, threshold))
     }
 
     /// Visits the candidates built by [`Workspace::build`] as tangermeme's decoder does at
@@ -121,7 +121,7 @@ impl Workspace {
             *lane = &row[..upto];
         }
         let out = &mut self.x_csum[LANES..(upto + 1) * LANES];
-        dispatch!(prefix_sums_kernel / prefix_sums_kernel_avx2(&lanes, out))
+        dispatch!(prefix_sums_kernel(&lanes, out))
     }
 
     /// `C[end] − C[start]` of the `lane`-th row given to [`Workspace::prefix_sums`].
@@ -130,7 +130,7 @@ impl Workspace {
     }
 }
 
-/// [`Workspace::build`], compiled for the baseline CPU and for AVX2.
+/// [`Workspace::build`], compiled for the baseline CPU, AVX2 and AVX-512.
 #[inline(always)]
 fn build_kernel<T: Attribution>(
     ws: &mut Workspace,
@@ -216,9 +216,7 @@ fn build_kernel<T: Attribution>(
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn build_kernel_avx2<T: Attribution>(
+multiversion!(build_kernel<T: Attribution>(
     ws: &mut Workspace,
     row: &[T],
     bins: &Binning<T>,
@@ -226,9 +224,7 @@ fn build_kernel_avx2<T: Attribution>(
     min_len: usize,
     max_len: usize,
     threshold: f64,
-) {
-    build_kernel(ws, row, bins, null, min_len, max_len, threshold)
-}
+));
 
 /// [`Workspace::prefix_sums`] of rows cut to one length: `out[j * LANES + r]` is the sum of
 /// `lanes[r][..=j]`, added in order from 0.0.
@@ -244,11 +240,7 @@ fn prefix_sums_kernel<T: Attribution>(lanes: &[&[T]; LANES], out: &mut [f64]) {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn prefix_sums_kernel_avx2<T: Attribution>(lanes: &[&[T]; LANES], out: &mut [f64]) {
-    prefix_sums_kernel(lanes, out)
-}
+multiversion!(prefix_sums_kernel<T: Attribution>(lanes: &[&[T]; LANES], out: &mut [f64]));
 
 /// Starts screened at once for the shortest length, in groups of [`LANE`].
 const SCREEN: usize = 64;

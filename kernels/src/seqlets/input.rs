@@ -3,6 +3,7 @@
 
 use rayon::prelude::*;
 
+use crate::simd::{dispatch, multiversion};
 use crate::{Error, Result};
 
 mod sealed {
@@ -128,28 +129,28 @@ impl<'a, T: Attribution> Tracks<'a, T> {
 /// Smallest and largest value of a non-empty slice, or `None` if any value is NaN or infinite.
 /// One parallel pass of branch-free lanes (it vectorises).
 fn finite_min_max<T: Attribution>(v: &[T]) -> Option<(T, T)> {
-    const W: usize = 16;
-    let (min, max, finite) = v
-        .par_chunks(1 << 16)
-        .map(|c| {
-            let (mut lo, mut hi, mut ok) = ([c[0]; W], [c[0]; W], [true; W]);
-            let mut blocks = c.chunks_exact(W);
-            for b in &mut blocks {
-                for k in 0..W {
-                    lo[k] = if b[k] < lo[k] { b[k] } else { lo[k] };
-                    hi[k] = if b[k] > hi[k] { b[k] } else { hi[k] };
-                    ok[k] &= b[k].finite();
-                }
-            }
-            let lanes = lo.into_iter().zip(hi).zip(ok).map(|((a, b), f)| (a, b, f));
-            blocks.remainder().iter().map(|&x| (x, x, x.finite())).chain(lanes).fold(
-                (c[0], c[0], true),
-                merge,
-            )
-        })
-        .reduce_with(merge)?;
+    let (min, max, finite) = v.par_chunks(1 << 16).map(|c| dispatch!(chunk_min_max(c))).reduce_with(merge)?;
     finite.then_some((min, max))
 }
+
+/// `(min, max, all finite)` of a non-empty chunk.
+#[inline(always)]
+fn chunk_min_max<T: Attribution>(c: &[T]) -> (T, T, bool) {
+    const W: usize = 16;
+    let (mut lo, mut hi, mut ok) = ([c[0]; W], [c[0]; W], [true; W]);
+    let mut blocks = c.chunks_exact(W);
+    for b in &mut blocks {
+        for k in 0..W {
+            lo[k] = if b[k] < lo[k] { b[k] } else { lo[k] };
+            hi[k] = if b[k] > hi[k] { b[k] } else { hi[k] };
+            ok[k] &= b[k].finite();
+        }
+    }
+    let lanes = lo.into_iter().zip(hi).zip(ok).map(|((a, b), f)| (a, b, f));
+    blocks.remainder().iter().map(|&x| (x, x, x.finite())).chain(lanes).fold((c[0], c[0], true), merge)
+}
+
+multiversion!(chunk_min_max<T: Attribution>(c: &[T]) -> (T, T, bool));
 
 fn merge<T: Attribution>(a: (T, T, bool), b: (T, T, bool)) -> (T, T, bool) {
     (if b.0 < a.0 { b.0 } else { a.0 }, if b.1 > a.1 { b.1 } else { a.1 }, a.2 & b.2)

@@ -21,7 +21,6 @@ mod input;
 mod isotonic;
 mod null;
 mod recursive;
-mod simd;
 mod stream;
 mod tfmodisco;
 mod torch_ops;

@@ -6,12 +6,12 @@
 //! (input-dtype) subtraction before the float64 division, convolution sums over ascending
 //! indices without fused multiply-adds, tail sums from the top. The hot loops are written so
 //! that they vectorise (lane-wise IEEE operations give the same bits as scalar ones) and are
-//! compiled twice, for the baseline CPU and for AVX2 (see [`super::simd`]).
+//! compiled for the baseline CPU, AVX2 and AVX-512 (see `crate::simd`).
 
 use rayon::prelude::*;
 
 use super::input::{Attribution, Tracks};
-use super::simd::dispatch;
+use crate::simd::{dispatch, multiversion};
 
 /// Equal-width bins over `[xmin, xmax]`, shared by every example (and by a control set).
 #[derive(Debug, Clone, Copy)]
@@ -91,10 +91,10 @@ impl<T: Attribution> Binning<T> {
             && self.inv_width32.is_normal()
             && self.edge_eps32 < 0.25
         {
-            return dispatch!(f32_bins_kernel / f32_bins_kernel_avx2(self, v32, values, out));
+            return dispatch!(f32_bins_kernel(self, v32, values, out));
         }
-        if !dispatch!(fast_bins_kernel / fast_bins_kernel_avx2(self, values, out)) {
-            dispatch!(bins_kernel / bins_kernel_avx2(self, values, out))
+        if !dispatch!(fast_bins_kernel(self, values, out)) {
+            dispatch!(bins_kernel(self, values, out))
         }
     }
 
@@ -166,23 +166,9 @@ fn f32_bins_kernel<T: Attribution>(b: &Binning<T>, v32: &[f32], values: &[T], ou
     bins_kernel(b, &values[done..], &mut out[done..]);
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn f32_bins_kernel_avx2<T: Attribution>(b: &Binning<T>, v32: &[f32], values: &[T], out: &mut [u32]) {
-    f32_bins_kernel(b, v32, values, out)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn fast_bins_kernel_avx2<T: Attribution>(b: &Binning<T>, values: &[T], out: &mut [u32]) -> bool {
-    fast_bins_kernel(b, values, out)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn bins_kernel_avx2<T: Attribution>(b: &Binning<T>, values: &[T], out: &mut [u32]) {
-    bins_kernel(b, values, out)
-}
+multiversion!(f32_bins_kernel<T: Attribution>(b: &Binning<T>, v32: &[f32], values: &[T], out: &mut [u32]));
+multiversion!(fast_bins_kernel<T: Attribution>(b: &Binning<T>, values: &[T], out: &mut [u32]) -> bool);
+multiversion!(bins_kernel<T: Attribution>(b: &Binning<T>, values: &[T], out: &mut [u32]));
 
 /// The upper-tail tables `R_L` for `L = 1..=max_len` (ALGORITHMS §5.1 step 2).
 #[derive(Debug, Clone)]
@@ -238,7 +224,7 @@ impl NullTables {
             let row = Row { copies, n_prev };
             cur[pad..pad + n_out].par_chunks_mut(BLOCK * BLOCKS_PER_TASK).enumerate().for_each(
                 |(c, out)| {
-                    dispatch!(convolve / convolve_avx2(&row, &nz, c * BLOCK * BLOCKS_PER_TASK, out))
+                    dispatch!(convolve(&row, &nz, c * BLOCK * BLOCKS_PER_TASK, out))
                 },
             );
             cur[pad + n_out] = 0.0;
@@ -358,11 +344,7 @@ fn convolve(row: &Row<'_>, nz: &[(usize, f64, usize)], m_base: usize, out: &mut 
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn convolve_avx2(row: &Row<'_>, nz: &[(usize, f64, usize)], m_base: usize, out: &mut [f64]) {
-    convolve(row, nz, m_base, out)
-}
+multiversion!(convolve(row: &Row<'_>, nz: &[(usize, f64, usize)], m_base: usize, out: &mut [f64]));
 
 /// `R[s] = R[s + 1] + S[s]` from the top, with `R[len(S)] = 0`.
 fn tail_sums(s: &[f64]) -> Vec<f64> {

@@ -5,6 +5,7 @@
 //! query's `(i_min, bin_scale)`, so identical columns — all of them for one-hot queries — are
 //! computed once per call.
 
+use crate::simd::{dispatch, multiversion};
 use super::prepare::Targets;
 
 /// A distinct query column: values widened to `f64` and the norm in the query's dtype.
@@ -26,21 +27,10 @@ pub(crate) struct ColumnStats {
 /// `z = ((((norm + Yn[u]) − 2x₀·Y₀[u]) − 2x₁·Y₁[u]) − 2x₂·Y₂[u]) − 2x₃·Y₃[u]`; returns the
 /// row's `(min, max)`.
 pub(crate) fn distance_row(col: &Column, targets: &Targets, g: &mut [f64]) -> (f64, f64) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, the only feature the function enables.
-            return unsafe { distance_row_avx2(col, targets, g) };
-        }
-    }
-    distance_row_impl(col, targets, g)
+    dispatch!(distance_row_impl(col, targets, g))
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn distance_row_avx2(col: &Column, targets: &Targets, g: &mut [f64]) -> (f64, f64) {
-    distance_row_impl(col, targets, g)
-}
+multiversion!(distance_row_impl(col: &Column, targets: &Targets, g: &mut [f64]) -> (f64, f64));
 
 /// Lanes of the min/max accumulators.
 const LANES: usize = 8;
@@ -111,27 +101,16 @@ pub(crate) fn column_stats(
     n_median_bins: usize,
     scratch: &mut StatsScratch,
 ) -> ColumnStats {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, the only feature the function enables.
-            return unsafe { column_stats_avx2(g, (min, max), targets, n_median_bins, scratch) };
-        }
-    }
-    column_stats_impl(g, (min, max), targets, n_median_bins, scratch)
+    dispatch!(column_stats_impl(g, (min, max), targets, n_median_bins, scratch))
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn column_stats_avx2(
+multiversion!(column_stats_impl(
     g: &[f64],
     range: (f64, f64),
     targets: &Targets,
     n_median_bins: usize,
     scratch: &mut StatsScratch,
-) -> ColumnStats {
-    column_stats_impl(g, range, targets, n_median_bins, scratch)
-}
+) -> ColumnStats);
 
 /// Sub-histograms of the median counts (independent chains of increments).
 const SUB: usize = 4;

@@ -4,7 +4,9 @@
 //! The kernel keeps a block of outputs in registers and walks the first operand once per block,
 //! multiplying by a zero-padded copy of the second; a product with a padding zero is `+0.0` and
 //! leaves the sum unchanged (all values are finite and non-negative), so the bits are those of a
-//! plain double loop. It is compiled twice, for the baseline target and with AVX2.
+//! plain double loop. It is compiled for the baseline target, AVX2 and AVX-512 (see `crate::simd`).
+
+use crate::simd::{dispatch, multiversion};
 
 /// Outputs per register block.
 const W: usize = 16;
@@ -20,7 +22,7 @@ pub(crate) struct ConvScratch {
 pub(crate) fn convolve(a: &[f64], f: &[f64], out: &mut [f64], scratch: &mut ConvScratch) {
     debug_assert_eq!(out.len(), a.len() + f.len() - 1);
     let mut at = 0;
-    dispatch(a, f, scratch, |block| {
+    convolve_padded(a, f, scratch, |block| {
         out[at..at + block.len()].copy_from_slice(block);
         at += block.len();
     });
@@ -28,29 +30,19 @@ pub(crate) fn convolve(a: &[f64], f: &[f64], out: &mut [f64], scratch: &mut Conv
 
 /// [`convolve`], appending the `a.len() + f.len() − 1` outputs to `out`.
 pub(crate) fn convolve_append(a: &[f64], f: &[f64], out: &mut Vec<f64>, scratch: &mut ConvScratch) {
-    dispatch(a, f, scratch, |block| out.extend_from_slice(block));
+    convolve_padded(a, f, scratch, |block| out.extend_from_slice(block));
 }
 
-fn dispatch(a: &[f64], f: &[f64], scratch: &mut ConvScratch, emit: impl FnMut(&[f64])) {
+/// Pads `f` into the scratch and runs the widest build of the block kernel.
+fn convolve_padded(a: &[f64], f: &[f64], scratch: &mut ConvScratch, emit: impl FnMut(&[f64])) {
     let fpad = &mut scratch.fpad;
     fpad.clear();
     fpad.resize(f.len() + 2 * (W - 1), 0.0);
     fpad[W - 1..W - 1 + f.len()].copy_from_slice(f);
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, the only feature the function enables.
-            return unsafe { convolve_avx2(a, f.len(), fpad, emit) };
-        }
-    }
-    convolve_blocks(a, f.len(), fpad, emit);
+    dispatch!(convolve_blocks(a, f.len(), fpad, emit))
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn convolve_avx2(a: &[f64], nf: usize, fpad: &[f64], emit: impl FnMut(&[f64])) {
-    convolve_blocks(a, nf, fpad, emit);
-}
+multiversion!(convolve_blocks(a: &[f64], nf: usize, fpad: &[f64], emit: impl FnMut(&[f64])));
 
 /// Emits the outputs in blocks of `W` (the last one shorter).
 #[inline(always)]

@@ -1,6 +1,7 @@
 //! The alignment scan of one query against every target (ALGORITHMS §7.8) and the strand merge
 //! (§7.9).
 
+use crate::simd::{dispatch, multiversion};
 use super::prepare::Targets;
 
 /// The best alignment of a query against one target (one strand).
@@ -53,21 +54,10 @@ pub(crate) fn padded_row(
     padding: &Padding,
     out: &mut [i32],
 ) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, the only feature the function enables.
-            return unsafe { padded_row_avx2(x, offset, targets, padding, out) };
-        }
-    }
-    padded_row_impl(x, offset, targets, padding, out);
+    dispatch!(padded_row_impl(x, offset, targets, padding, out))
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn padded_row_avx2(x: &[u16], offset: i64, targets: &Targets, padding: &Padding, out: &mut [i32]) {
-    padded_row_impl(x, offset, targets, padding, out);
-}
+multiversion!(padded_row_impl(x: &[u16], offset: i64, targets: &Targets, padding: &Padding, out: &mut [i32]));
 
 #[inline(always)]
 fn padded_row_impl(x: &[u16], offset: i64, targets: &Targets, padding: &Padding, out: &mut [i32]) {
@@ -100,28 +90,17 @@ pub(crate) fn scan(
     sums: &mut Vec<i32>,
     out: &mut Vec<Best>,
 ) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, the only feature the function enables.
-            return unsafe { scan_avx2(rows, offset, targets, padding, sums, out) };
-        }
-    }
-    scan_impl(rows, offset, targets, padding, sums, out);
+    dispatch!(scan_impl(rows, offset, targets, padding, sums, out))
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn scan_avx2(
+multiversion!(scan_impl(
     rows: &[&[i32]],
     offset: i64,
     targets: &Targets,
     padding: &Padding,
     sums: &mut Vec<i32>,
     out: &mut Vec<Best>,
-) {
-    scan_impl(rows, offset, targets, padding, sums, out);
-}
+));
 
 #[inline(always)]
 fn scan_impl(

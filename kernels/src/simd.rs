@@ -1,0 +1,62 @@
+//! Runtime choice between the baseline build of a hot loop and its AVX2 and AVX-512 builds.
+//!
+//! The loops are plain Rust written to vectorise; compiling them again with AVX2 or AVX-512
+//! enabled widens the vectors two or four times. Every build gives identical bits: vector
+//! lanes perform the same IEEE operations as scalar code, and Rust never contracts
+//! `a * b + c` into a fused multiply-add (AVX-512 implies FMA, but only explicit `mul_add`
+//! would use it, and these loops have none).
+//!
+//! [`multiversion!`] declares the wider builds of an `#[inline(always)]` function `f` in a
+//! module `f` beside it; [`dispatch!`] calls the widest one the CPU runs.
+
+/// Declares `mod $f { fn avx2(..); fn avx512(..) }`: the function `$f` of the enclosing
+/// module compiled with AVX2, and with AVX-512 (F, BW, DQ, VL). `$f` must be
+/// `#[inline(always)]` so that each build inlines its own copy.
+macro_rules! multiversion {
+    ($f:ident $(<$g:ident: $bound:path>)? ($($a:ident: $t:ty),* $(,)?) $(-> $r:ty)?) => {
+        #[cfg(target_arch = "x86_64")]
+        mod $f {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[target_feature(enable = "avx2")]
+            pub(super) fn avx2$(<$g: $bound>)?($($a: $t),*) $(-> $r)? {
+                super::$f($($a),*)
+            }
+
+            #[target_feature(enable = "avx2,avx512f,avx512bw,avx512dq,avx512vl")]
+            pub(super) fn avx512$(<$g: $bound>)?($($a: $t),*) $(-> $r)? {
+                super::$f($($a),*)
+            }
+        }
+    };
+}
+
+/// Runs the widest build of `$f(args)` the CPU supports: `$f::avx512`, `$f::avx2` (declared
+/// by [`multiversion!`]) or `$f` itself.
+macro_rules! dispatch {
+    ($f:ident ($($arg:expr),* $(,)?)) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512bw")
+                && std::arch::is_x86_feature_detected!("avx512dq")
+                && std::arch::is_x86_feature_detected!("avx512vl")
+            {
+                // SAFETY: the CPU supports every feature `$f::avx512` enables.
+                unsafe { $f::avx512($($arg),*) }
+            } else if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2, the only feature `$f::avx2` enables.
+                unsafe { $f::avx2($($arg),*) }
+            } else {
+                $f($($arg),*)
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            $f($($arg),*)
+        }
+    }};
+}
+
+pub(crate) use {dispatch, multiversion};
