@@ -38,11 +38,7 @@ macro_rules! dispatch {
     ($f:ident ($($arg:expr),* $(,)?)) => {{
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx512f")
-                && std::arch::is_x86_feature_detected!("avx512bw")
-                && std::arch::is_x86_feature_detected!("avx512dq")
-                && std::arch::is_x86_feature_detected!("avx512vl")
-            {
+            if $crate::simd::has_avx512() {
                 // SAFETY: the CPU supports every feature `$f::avx512` enables.
                 unsafe { $f::avx512($($arg),*) }
             } else if std::arch::is_x86_feature_detected!("avx2") {
@@ -57,6 +53,15 @@ macro_rules! dispatch {
             $f($($arg),*)
         }
     }};
+}
+
+/// Whether the CPU runs the AVX-512 builds (F, BW, DQ and VL).
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn has_avx512() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+        && std::arch::is_x86_feature_detected!("avx512dq")
+        && std::arch::is_x86_feature_detected!("avx512vl")
 }
 
 pub(crate) use {dispatch, multiversion};

@@ -363,6 +363,35 @@ mod tests {
         Tracks::new("X", x, n, l).unwrap()
     }
 
+    /// The AVX2 and AVX-512 builds (where the CPU runs them) bin exactly as the baseline one,
+    /// values on bin edges included.
+    #[test]
+    fn every_build_bins_alike() {
+        let mut x: Vec<f32> = (0..4099).map(|i| ((i as f32 * 0.37).sin() * 3.0)).collect();
+        x.extend((0..=999).map(|k| -3.0 + k as f32 * (6.0 / 999.0)));
+        let b = Binning::new(&tracks(&x, 1, x.len()), 1000).unwrap();
+        let mut base = vec![0u32; x.len()];
+        f32_bins_kernel(&b, &x, &x, &mut base);
+        let mut plain = vec![0u32; x.len()];
+        bins_kernel(&b, &x, &mut plain);
+        assert_eq!(base, plain);
+        #[cfg(target_arch = "x86_64")]
+        {
+            let mut wide = vec![0u32; x.len()];
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2.
+                unsafe { f32_bins_kernel::avx2(&b, &x, &x, &mut wide) };
+                assert_eq!(wide, base);
+            }
+            if crate::simd::has_avx512() {
+                wide.fill(0);
+                // SAFETY: the CPU supports every feature of the AVX-512 build.
+                unsafe { f32_bins_kernel::avx512(&b, &x, &x, &mut wide) };
+                assert_eq!(wide, base);
+            }
+        }
+    }
+
     #[test]
     fn bins_clamp_to_the_end_bins() {
         let x = [0.0f32, 1.0, 2.0, 3.0];
