@@ -129,7 +129,8 @@ impl<'a, T: Attribution> Tracks<'a, T> {
 /// Smallest and largest value of a non-empty slice, or `None` if any value is NaN or infinite.
 /// One parallel pass of branch-free lanes (it vectorises).
 fn finite_min_max<T: Attribution>(v: &[T]) -> Option<(T, T)> {
-    let (min, max, finite) = v.par_chunks(1 << 16).map(|c| dispatch!(chunk_min_max(c))).reduce_with(merge)?;
+    let (min, max, finite) =
+        v.par_chunks(1 << 16).map(|c| dispatch!(chunk_min_max(c))).reduce_with(merge)?;
     finite.then_some((min, max))
 }
 
