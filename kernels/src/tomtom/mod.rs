@@ -37,6 +37,7 @@
 //! # Ok::<(), motiflift_kernels::Error>(())
 //! ```
 
+mod batch;
 mod columns;
 mod conv;
 mod motif;
@@ -51,6 +52,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::{Error, Result};
+use batch::{BatchScratch, LANES, SymbolTable, scan_batch};
 use columns::{Column, ColumnStats, Histogram, StatsScratch, bin_row, column_stats, distance_row};
 pub use motif::{Motif, MotifValue};
 use null::{NullParams, NullPath, NullScratch, null_path, null_survival};
@@ -182,7 +184,12 @@ pub fn tomtom<Q: MotifValue>(
     // the one-hot fast path), once per call. A column of one query alone is done in its task,
     // where its distance row is kept for the binned stage.
     let (columns, query_cols) = distinct_columns(queries);
-    let q_max = queries.iter().map(Motif::width).max().unwrap_or(0).max(options.longest_query.unwrap_or(0));
+    let q_max = queries
+        .iter()
+        .map(Motif::width)
+        .max()
+        .unwrap_or(0)
+        .max(options.longest_query.unwrap_or(0));
     let fast = !options.exact && columns.len() <= tails::MAX_SYMBOLS && q_max <= tails::MAX_WIDTH;
     let mut uses = vec![0usize; columns.len()];
     for &c in query_cols.iter().flatten() {
@@ -241,71 +248,83 @@ pub fn tomtom<Q: MotifValue>(
         .map(|classes| FastPlan::new(&query_cols, &classes, &call));
     let n_in = prep.n_in;
     let n_columns = options.n_nearest.map_or(n_in, |k| k.min(n_in));
-    // Queries of similar composition read the same span tails; neighbours in this order share
-    // cache. The order changes no result.
-    // By width otherwise, widest first: neighbours share a row layout, and the jobs left at the
-    // end are the cheapest.
+    // Queries of one class and width are scanned [`LANES`] at a time where their columns are
+    // few symbols (the fast one-hot plan); among them, queries of similar composition read the
+    // same span tails, so neighbours in this order share cache. The order changes no result.
+    // The other queries by width, widest first: neighbours share a row layout, and the jobs
+    // left at the end are the cheapest.
+    let batch_class = |q: usize| {
+        let plan = plan.as_ref()?;
+        let class = classes[q]?;
+        plan.table(q, class, query_cols[q].len()).map(|_| class)
+    };
     let mut schedule: Vec<usize> = (0..queries.len()).collect();
-    schedule.sort_by_key(|&q| std::cmp::Reverse(query_cols[q].len()));
-    if plan.is_some() {
-        schedule.sort_by_key(|&q| {
-            (
-                prefix_keys(&query_cols[q])[query_cols[q].len()],
-                query_cols[q].len(),
-            )
-        });
+    schedule.sort_by_cached_key(|&q| {
+        let cols = &query_cols[q];
+        match batch_class(q) {
+            Some(c) => (
+                0,
+                c.i_min,
+                c.bin_scale,
+                cols.len(),
+                prefix_keys(cols)[cols.len()],
+            ),
+            None => (1, 0, 0, usize::MAX - cols.len(), 0),
+        }
+    });
+    let mut jobs: Vec<(Option<Class>, Vec<usize>)> = Vec::new();
+    for &q in &schedule {
+        let class = batch_class(q);
+        match jobs.last_mut() {
+            Some((Some(last), qs))
+                if class == Some(*last)
+                    && qs.len() < LANES
+                    && query_cols[qs[0]].len() == query_cols[q].len() =>
+            {
+                qs.push(q)
+            }
+            _ => jobs.push((class, vec![q])),
+        }
     }
-    // Jobs of several queries: each job builds its scratch.
-    let min_len = (queries.len() / (16 * rayon::current_num_threads())).clamp(1, 64);
-    let done: Vec<(usize, Vec<(usize, Hit)>)> = schedule
+    let min_len = (jobs.len() / (16 * rayon::current_num_threads())).clamp(1, 64);
+    let done: Vec<(usize, Vec<(usize, Hit)>)> = jobs
         .par_iter()
         .with_min_len(min_len)
-        .map_init(QueryScratch::default, |s, &q| {
-            let cols = &query_cols[q];
-            let class = query_stats(cols, classes[q], &call, s);
-            // Histograms with memelite's bits only where its null is computed (again, below,
-            // when the fast one's ranking is in doubt).
-            let histogram = if options.exact {
-                Histogram::Exact
-            } else {
-                Histogram::Counts
-            };
-            query_bests(cols, class, &call, s, histogram);
-            let fast_hits = match &plan {
-                Some(plan) if plan.use_fast[q] => Some(plan.hits(cols, class, &call, s)),
-                _ if !options.exact => span_tail_hits(class, &call, s),
-                _ => None,
-            };
-            let fast = fast_hits.is_some();
-            let exact = |s: &mut QueryScratch| {
-                if histogram != Histogram::Exact {
-                    query_bests(cols, class, &call, s, Histogram::Exact);
+        .map_init(
+            || (QueryScratch::default(), BatchScratch::default(), Vec::new()),
+            |(s, batch, lanes), (class, qs)| {
+                // The batch's best alignments, one lane per query.
+                if let (Some(class), Some(plan)) = (class, &plan) {
+                    let nq = query_cols[qs[0]].len();
+                    let syms: Vec<[u8; LANES]> = (0..nq)
+                        .map(|i| {
+                            std::array::from_fn(|l| query_cols[qs[l.min(qs.len() - 1)]][i] as u8)
+                        })
+                        .collect();
+                    lanes.resize(LANES, Vec::new());
+                    let table = plan.table(qs[0], *class, nq).expect("a batch has a table");
+                    scan_batch(
+                        table,
+                        &syms,
+                        nq as i64 * class.offset(),
+                        &prep,
+                        batch,
+                        lanes,
+                    );
                 }
-                exact_hits(class, &call, s)
-            };
-            let mut hits = match fast_hits {
-                Some(hits) => hits,
-                None => exact(s),
-            };
-            let Some(k) = options.n_nearest else {
-                return (q, hits.into_iter().enumerate().collect());
-            };
-            let sort = |hits: &[Hit], head: usize| {
-                let p: Vec<f64> = hits.iter().map(|h| h.p_value).collect();
-                nearest::numba_argsort_head(&p, head)
-            };
-            let mut order = sort(&hits, k + 1);
-            if fast && !ranking_is_stable(&hits, &order, k, &call, s, || sort(&hits, hits.len())) {
-                hits = exact(s);
-                order = sort(&hits, k + 1);
-            }
-            let row = order
-                .into_iter()
-                .take(n_columns)
-                .map(|t| (t, hits[t]))
-                .collect();
-            (q, row)
-        })
+                qs.iter()
+                    .enumerate()
+                    .map(|(l, &q)| {
+                        let bests = class.map(|_| &mut lanes[l]);
+                        (
+                            q,
+                            query_row(q, &query_cols[q], classes[q], bests, &plan, &call, s),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            },
+        )
+        .flatten_iter()
         .collect();
     let mut rows: Vec<Vec<(usize, Hit)>> = vec![Vec::new(); queries.len()];
     for (q, row) in done {
@@ -453,7 +472,10 @@ fn distinct_columns<Q: MotifValue>(queries: &[Motif<Q>]) -> (Vec<Column>, Vec<Ve
         .map(|cols| cols.into_iter().map(|c| rank[c as usize]).collect())
         .collect();
     let mut columns: Vec<Option<Column>> = columns.into_iter().map(|(_, c)| Some(c)).collect();
-    let columns = order.iter().filter_map(|&c| columns[c as usize].take()).collect();
+    let columns = order
+        .iter()
+        .filter_map(|&c| columns[c as usize].take())
+        .collect();
     (columns, query_cols)
 }
 
@@ -700,6 +722,73 @@ fn query_bests(
     scan(&rows, offset, prep, padding, &mut s.sums, &mut s.bests);
 }
 
+/// The reported row of query `q` (columns `cols`, class if known call-wide): every target, or
+/// the nearest ones with their indices. `bests`: its best alignments when a batch scanned it
+/// (swapped out), else they are computed here.
+fn query_row(
+    q: usize,
+    cols: &[u32],
+    class: Option<Class>,
+    bests: Option<&mut Vec<Best>>,
+    plan: &Option<FastPlan>,
+    call: &Call,
+    s: &mut QueryScratch,
+) -> Vec<(usize, Hit)> {
+    let options = call.options;
+    let class = query_stats(cols, class, call, s);
+    // Histograms with memelite's bits only where its null is computed (again, below, when the
+    // fast one's ranking is in doubt).
+    let histogram = if options.exact {
+        Histogram::Exact
+    } else {
+        Histogram::Counts
+    };
+    let binned = match bests {
+        Some(b) => {
+            std::mem::swap(&mut s.bests, b);
+            false
+        }
+        None => {
+            query_bests(cols, class, call, s, histogram);
+            true
+        }
+    };
+    let fast_hits = match plan {
+        Some(plan) if plan.use_fast[q] => Some(plan.hits(cols, class, call, s)),
+        _ if !options.exact => span_tail_hits(class, call, s),
+        _ => None,
+    };
+    let fast = fast_hits.is_some();
+    let exact = |s: &mut QueryScratch| {
+        if !binned || histogram != Histogram::Exact {
+            query_bests(cols, class, call, s, Histogram::Exact);
+        }
+        exact_hits(class, call, s)
+    };
+    let mut hits = match fast_hits {
+        Some(hits) => hits,
+        None => exact(s),
+    };
+    let Some(k) = options.n_nearest else {
+        return hits.into_iter().enumerate().collect();
+    };
+    let sort = |hits: &[Hit], head: usize| {
+        let p: Vec<f64> = hits.iter().map(|h| h.p_value).collect();
+        nearest::numba_argsort_head(&p, head)
+    };
+    let mut order = sort(&hits, k + 1);
+    if fast && !ranking_is_stable(&hits, &order, k, call, s, || sort(&hits, hits.len())) {
+        hits = exact(s);
+        order = sort(&hits, k + 1);
+    }
+    let n_columns = k.min(call.prep.n_in);
+    order
+        .into_iter()
+        .take(n_columns)
+        .map(|t| (t, hits[t]))
+        .collect()
+}
+
 /// The null parameters of a query of `class`.
 fn null_params<'a>(class: Class, call: &Call<'a>) -> NullParams<'a> {
     NullParams {
@@ -784,6 +873,8 @@ fn ranking_is_stable(
 struct FastPlan {
     use_fast: Vec<bool>,
     comps: HashMap<Class, Compositions>,
+    /// The scores by symbol of each class (where they fit [`SymbolTable`]).
+    tables: HashMap<Class, SymbolTable>,
 }
 
 impl FastPlan {
@@ -824,6 +915,20 @@ impl FastPlan {
             }
         }
         let prep = call.prep;
+        let tables = members
+            .keys()
+            .filter_map(|&class| {
+                let rows: Vec<Option<&[i32]>> = (0..call.columns.len() as u32)
+                    .map(|c| {
+                        shared
+                            .index
+                            .get(&(c, class))
+                            .map(|&k| shared.rows[k].as_slice())
+                    })
+                    .collect();
+                Some((class, SymbolTable::new(&rows, prep, &call.padding.bases)?))
+            })
+            .collect();
         let comps = members
             .into_iter()
             .map(|(class, qs)| {
@@ -846,7 +951,18 @@ impl FastPlan {
                 (class, Compositions::build(keys, &rows))
             })
             .collect();
-        Self { use_fast, comps }
+        Self {
+            use_fast,
+            comps,
+            tables,
+        }
+    }
+
+    /// The table that scans query `q` (of `class`, `nq` columns) in a batch, if it takes the
+    /// fast null and its totals fit the table.
+    fn table(&self, q: usize, class: Class, nq: usize) -> Option<&SymbolTable> {
+        let table = self.tables.get(&class)?;
+        (self.use_fast[q] && table.fits(nq)).then_some(table)
     }
 
     /// The fast null's hits for the query of [`query_bests`].

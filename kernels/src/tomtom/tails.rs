@@ -280,8 +280,65 @@ impl TailQuery<'_> {
 
     /// The p-value of every request (survival at best total `m` against a target of length
     /// `t`, clamped to `[0, 1]`; 1 when `m <= 0`). Reorders `requests`.
+    ///
+    /// Every length `t >= nq` folds the same overhangs and then the full span `t − nq + 1`
+    /// times (§7.6): the overhangs are folded once per distinct total, and the full span one
+    /// placement at a time across all totals, read off at each length that has requests. Each
+    /// p-value folds its spans in §7.6's order.
     pub fn p_values(&self, requests: &mut [Request]) {
+        let nq = self.nq;
         requests.sort_unstable_by_key(|r| (r.t, r.m));
+        let split = requests.partition_point(|r| r.t < nq);
+        let (short, long) = requests.split_at_mut(split);
+        self.short_p_values(short);
+        if long.is_empty() {
+            return;
+        }
+        let mut ms: Vec<i64> = long.iter().map(|q| q.m).filter(|&m| m > 0).collect();
+        ms.sort_unstable();
+        ms.dedup();
+        // The overhangs (none for one column), from the fold's identity (1, 0).
+        let (mut tot, mut tau) = (vec![1.0; ms.len()], vec![0.0; ms.len()]);
+        let mut spans: Vec<SpanTail> = Vec::with_capacity(2 * nq);
+        if nq > 1 {
+            spans.push(self.span(0, 0));
+            spans.push(self.span(nq - 1, nq - 1));
+            for u in 2..nq {
+                spans.push(self.span(0, u - 1));
+                spans.push(self.span(nq - u, nq - 1));
+            }
+        }
+        for s in &spans {
+            for ((t, u), &m) in tot.iter_mut().zip(&mut tau).zip(&ms) {
+                (*t, *u) = fold((*t, *u), s.at(m));
+            }
+        }
+        let full = self.span(0, nq - 1);
+        let (ft, fu): (Vec<f64>, Vec<f64>) = ms.iter().map(|&m| full.at(m)).unzip();
+        let mut placed = 0;
+        let mut r = 0;
+        while r < long.len() {
+            let t = long[r].t;
+            let end = r + long[r..].iter().take_while(|q| q.t == t).count();
+            while placed < t - nq + 1 {
+                for k in 0..ms.len() {
+                    (tot[k], tau[k]) = fold((tot[k], tau[k]), (ft[k], fu[k]));
+                }
+                placed += 1;
+            }
+            for q in &mut long[r..end] {
+                q.p = match ms.binary_search(&q.m) {
+                    Ok(k) => tau[k].clamp(0.0, 1.0),
+                    Err(_) => 1.0,
+                };
+            }
+            r = end;
+        }
+    }
+
+    /// [`Self::p_values`] of requests whose targets are shorter than the query (sorted by
+    /// `(t, m)`): per length, the windows of that length, then the overhangs.
+    fn short_p_values(&self, requests: &mut [Request]) {
         let nq = self.nq;
         let mut spans: Vec<SpanTail> = Vec::with_capacity(2 * nq + 1);
         let mut ms: Vec<i64> = Vec::new();
@@ -296,39 +353,16 @@ impl TailQuery<'_> {
             ms.extend(requests[r..end].iter().map(|q| q.m).filter(|&m| m > 0));
             ms.dedup();
             spans.clear();
-            let mut extra = 0;
-            if t < nq {
-                spans.extend((0..=nq - t).map(|j| self.span(j, j + t - 1)));
-                for j in 0..t - 1 {
-                    spans.push(self.span(0, j));
-                    spans.push(self.span(nq - 1 - j, nq - 1));
-                }
-            } else if nq == 1 {
-                spans.push(self.span(0, 0));
-                extra = t - 1;
-            } else {
-                spans.push(self.span(0, 0));
-                spans.push(self.span(nq - 1, nq - 1));
-                for u in 2..nq {
-                    spans.push(self.span(0, u - 1));
-                    spans.push(self.span(nq - u, nq - 1));
-                }
-                extra = t - nq + 1;
+            spans.extend((0..=nq - t).map(|j| self.span(j, j + t - 1)));
+            for j in 0..t - 1 {
+                spans.push(self.span(0, j));
+                spans.push(self.span(nq - 1 - j, nq - 1));
             }
             acc.clear();
             acc.extend(ms.iter().map(|&m| spans[0].at(m)));
             for s in &spans[1..] {
                 for (a, &m) in acc.iter_mut().zip(&ms) {
                     *a = fold(*a, s.at(m));
-                }
-            }
-            if extra > 0 {
-                let full = self.span(0, nq - 1);
-                for (a, &m) in acc.iter_mut().zip(&ms) {
-                    let f = full.at(m);
-                    for _ in 0..extra {
-                        *a = fold(*a, f);
-                    }
                 }
             }
             for q in &mut requests[r..end] {
