@@ -252,6 +252,24 @@ impl SpanTail<'_> {
     }
 }
 
+/// Orders `requests` by target length (a stable counting sort: lengths are small integers).
+fn by_length(requests: &mut [Request]) {
+    let t_max = requests.iter().map(|r| r.t).max().unwrap_or(0);
+    let mut at = vec![0usize; t_max + 2];
+    for r in requests.iter() {
+        at[r.t + 1] += 1;
+    }
+    for t in 0..=t_max {
+        at[t + 1] += at[t];
+    }
+    let mut sorted = requests.to_vec();
+    for r in requests.iter() {
+        sorted[at[r.t]] = *r;
+        at[r.t] += 1;
+    }
+    requests.copy_from_slice(&sorted);
+}
+
 /// A p-value to compute: best total `m` against target `target`, of length `t`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Request {
@@ -283,20 +301,19 @@ impl TailQuery<'_> {
     ///
     /// Every length `t >= nq` folds the same overhangs and then the full span `t − nq + 1`
     /// times (§7.6): the overhangs are folded once per distinct total, and the full span one
-    /// placement at a time across all totals, read off at each length that has requests. Each
-    /// p-value folds its spans in §7.6's order.
+    /// placement at a time across all totals, read off at each length that has requests, in
+    /// §7.6's order. Shorter targets fold the same spans in another order (rounding only).
     pub fn p_values(&self, requests: &mut [Request]) {
         let nq = self.nq;
-        requests.sort_unstable_by_key(|r| (r.t, r.m));
+        by_length(requests);
         let split = requests.partition_point(|r| r.t < nq);
         let (short, long) = requests.split_at_mut(split);
         self.short_p_values(short);
         if long.is_empty() {
             return;
         }
-        let mut ms: Vec<i64> = long.iter().map(|q| q.m).filter(|&m| m > 0).collect();
-        ms.sort_unstable();
-        ms.dedup();
+        let totals = Totals::new(long);
+        let ms = &totals.ms;
         // The overhangs (none for one column), from the fold's identity (1, 0).
         let (mut tot, mut tau) = (vec![1.0; ms.len()], vec![0.0; ms.len()]);
         let mut spans: Vec<SpanTail> = Vec::with_capacity(2 * nq);
@@ -308,10 +325,8 @@ impl TailQuery<'_> {
                 spans.push(self.span(nq - u, nq - 1));
             }
         }
-        for s in &spans {
-            for ((t, u), &m) in tot.iter_mut().zip(&mut tau).zip(&ms) {
-                (*t, *u) = fold((*t, *u), s.at(m));
-            }
+        for &s in &spans {
+            fold_at(&mut tot, &mut tau, s, ms);
         }
         let full = self.span(0, nq - 1);
         let (ft, fu): (Vec<f64>, Vec<f64>) = ms.iter().map(|&m| full.at(m)).unzip();
@@ -327,55 +342,111 @@ impl TailQuery<'_> {
                 placed += 1;
             }
             for q in &mut long[r..end] {
-                q.p = match ms.binary_search(&q.m) {
-                    Ok(k) => tau[k].clamp(0.0, 1.0),
-                    Err(_) => 1.0,
-                };
+                q.p = totals.index(q.m).map_or(1.0, |k| tau[k].clamp(0.0, 1.0));
             }
             r = end;
         }
     }
 
-    /// [`Self::p_values`] of requests whose targets are shorter than the query (sorted by
-    /// `(t, m)`): per length, the windows of that length, then the overhangs.
+    /// [`Self::p_values`] of requests whose targets are shorter than the query (by length).
+    /// Length `t` folds the overhangs `(0, j)`, `(nq − 1 − j, nq − 1)` for `j < t − 1` — grown
+    /// with `t`, once for every total of these requests — and then its windows.
     fn short_p_values(&self, requests: &mut [Request]) {
         let nq = self.nq;
-        let mut spans: Vec<SpanTail> = Vec::with_capacity(2 * nq + 1);
-        let mut ms: Vec<i64> = Vec::new();
-        let mut acc: Vec<(f64, f64)> = Vec::new();
+        let totals = Totals::new(requests);
+        let all = &totals.ms;
+        let (mut otot, mut otau) = (vec![1.0; all.len()], vec![0.0; all.len()]);
+        let mut pairs = 0;
+        // The group's totals (indices into `all`, ascending) and each one's place among them.
+        let (mut ks, mut place) = (Vec::new(), vec![usize::MAX; all.len()]);
+        let (mut ms, mut tot, mut tau) = (Vec::new(), Vec::new(), Vec::new());
         let mut r = 0;
         while r < requests.len() {
             let t = requests[r].t;
             let end = r + requests[r..].iter().take_while(|q| q.t == t).count();
-            // The distinct positive totals of this length; each is an independent fold, run
-            // side by side so their dependency chains overlap.
-            ms.clear();
-            ms.extend(requests[r..end].iter().map(|q| q.m).filter(|&m| m > 0));
-            ms.dedup();
-            spans.clear();
-            spans.extend((0..=nq - t).map(|j| self.span(j, j + t - 1)));
-            for j in 0..t - 1 {
-                spans.push(self.span(0, j));
-                spans.push(self.span(nq - 1 - j, nq - 1));
+            while pairs + 1 < t {
+                fold_at(&mut otot, &mut otau, self.span(0, pairs), all);
+                fold_at(&mut otot, &mut otau, self.span(nq - 1 - pairs, nq - 1), all);
+                pairs += 1;
             }
-            acc.clear();
-            acc.extend(ms.iter().map(|&m| spans[0].at(m)));
-            for s in &spans[1..] {
-                for (a, &m) in acc.iter_mut().zip(&ms) {
-                    *a = fold(*a, s.at(m));
+            for q in &requests[r..end] {
+                if let Some(k) = totals.index(q.m) {
+                    place[k] = 0;
                 }
             }
+            ks.clear();
+            for (k, p) in place.iter_mut().enumerate() {
+                if *p != usize::MAX {
+                    *p = ks.len();
+                    ks.push(k);
+                }
+            }
+            ms.clear();
+            ms.extend(ks.iter().map(|&k| all[k]));
+            tot.clear();
+            tot.extend(ks.iter().map(|&k| otot[k]));
+            tau.clear();
+            tau.extend(ks.iter().map(|&k| otau[k]));
+            for j in 0..=nq - t {
+                fold_at(&mut tot, &mut tau, self.span(j, j + t - 1), &ms);
+            }
             for q in &mut requests[r..end] {
-                q.p = if q.m <= 0 {
-                    1.0
-                } else {
-                    acc[ms.binary_search(&q.m).expect("every total folded")]
-                        .1
-                        .clamp(0.0, 1.0)
-                };
+                q.p = totals
+                    .index(q.m)
+                    .map_or(1.0, |k| tau[place[k]].clamp(0.0, 1.0));
+            }
+            for &k in &ks {
+                place[k] = usize::MAX;
             }
             r = end;
         }
+    }
+}
+
+/// The distinct positive best totals of some requests, ascending, and the index of each.
+struct Totals {
+    ms: Vec<i64>,
+    /// First total of `index`.
+    lo: i64,
+    /// `index[m − lo]`: the index of total `m` in `ms` (`u32::MAX` for none).
+    index: Vec<u32>,
+}
+
+impl Totals {
+    fn new(requests: &[Request]) -> Self {
+        let positive = || requests.iter().map(|r| r.m).filter(|&m| m > 0);
+        let (Some(lo), Some(hi)) = (positive().min(), positive().max()) else {
+            return Self {
+                ms: Vec::new(),
+                lo: 0,
+                index: Vec::new(),
+            };
+        };
+        let mut index = vec![u32::MAX; (hi - lo + 1) as usize];
+        for m in positive() {
+            index[(m - lo) as usize] = 0;
+        }
+        let mut ms = Vec::new();
+        for (i, k) in index.iter_mut().enumerate() {
+            if *k == 0 {
+                *k = ms.len() as u32;
+                ms.push(lo + i as i64);
+            }
+        }
+        Self { ms, lo, index }
+    }
+
+    /// The index of total `m` (`None` for totals below 1, whose p-value is 1).
+    fn index(&self, m: i64) -> Option<usize> {
+        let k = *self.index.get(usize::try_from(m - self.lo).ok()?)?;
+        (k != u32::MAX && m > 0).then_some(k as usize)
+    }
+}
+
+/// Folds span `s`'s tails at the totals `ms` into the accumulators `(tot, tau)`.
+fn fold_at(tot: &mut [f64], tau: &mut [f64], s: SpanTail, ms: &[i64]) {
+    for ((t, u), &m) in tot.iter_mut().zip(tau.iter_mut()).zip(ms) {
+        (*t, *u) = fold((*t, *u), s.at(m));
     }
 }
 
