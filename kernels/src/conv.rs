@@ -89,29 +89,24 @@ pub fn conv1d(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &Conv1dGeometry) ->
         sizes.push((b.len(), o));
     }
     let t = g.check("conv1d", &sizes)?;
-    let mut y = vec![0f32; g.batch * o * t];
-    if o * t == 0 {
-        return Ok(y);
-    }
-    y.par_chunks_mut(o * t).zip(x.par_chunks((c * g.len).max(1))).for_each_init(
-        || vec![0f32; c * k * t],
-        |cols, (yb, xb)| {
-            // cols[(i·k + j), s] = x[i, s + j·d − pad_before], zero outside the row.
-            for tap in taps(g, t) {
-                let col = &mut cols[tap.row * t..(tap.row + 1) * t];
-                col[..tap.span.start].fill(0.0);
-                col[tap.span.end..].fill(0.0);
-                col[tap.span.clone()].copy_from_slice(&xb[tap.input..tap.input + tap.span.len()]);
+    let row = c * g.len;
+    let y = build_chunks(g.batch * o * t, o * t, || vec![0f32; c * k * t], |cols, b, yb| {
+        let xb = &x[b * row..(b + 1) * row];
+        // cols[(i·k + j), s] = x[i, s + j·d − pad_before], zero outside the row.
+        for tap in taps(g, t) {
+            let col = &mut cols[tap.row * t..(tap.row + 1) * t];
+            col[..tap.span.start].fill(0.0);
+            col[tap.span.end..].fill(0.0);
+            col[tap.span.clone()].copy_from_slice(&xb[tap.input..tap.input + tap.span.len()]);
+        }
+        if let Some(b) = bias {
+            for (row, &v) in yb.chunks_mut(t).zip(b) {
+                row.fill(v);
             }
-            if let Some(b) = bias {
-                for (row, &v) in yb.chunks_mut(t).zip(b) {
-                    row.fill(v);
-                }
-            }
-            let cols = Strided { data: cols, row_stride: t };
-            matmul(yb, t, bias.is_some(), w, c * k, cols, o, t);
-        },
-    );
+        }
+        let cols = Strided { data: cols, row_stride: t };
+        matmul(yb, t, bias.is_some(), w, c * k, cols, o, t);
+    });
     Ok(y)
 }
 
@@ -136,24 +131,54 @@ pub fn conv1d_input_grad(gy: &[f32], w: &[f32], g: &Conv1dGeometry) -> Result<Ve
             wt[r * o + oo] = w[oo * ck + r];
         }
     }
-    let mut gx = vec![0f32; g.batch * c * g.len];
-    if c * g.len == 0 {
-        return Ok(gx);
-    }
-    gx.par_chunks_mut(c * g.len).zip(gy.par_chunks((o * t).max(1))).for_each_init(
-        || vec![0f32; ck * t],
-        |cols, (gxb, gyb)| {
-            matmul(cols, t, false, &wt, o, Strided { data: gyb, row_stride: t }, ck, t);
-            for tap in taps(g, t) {
-                let col = &cols[tap.row * t..(tap.row + 1) * t];
-                let dst = &mut gxb[tap.input..tap.input + tap.span.len()];
-                for (dst, src) in dst.iter_mut().zip(&col[tap.span]) {
-                    *dst += src;
-                }
+    let row = o * t;
+    let gx = build_chunks(g.batch * c * g.len, c * g.len, || vec![0f32; ck * t], |cols, b, gxb| {
+        let gyb = &gy[b * row..(b + 1) * row];
+        matmul(cols, t, false, &wt, o, Strided { data: gyb, row_stride: t }, ck, t);
+        for tap in taps(g, t) {
+            let col = &cols[tap.row * t..(tap.row + 1) * t];
+            let dst = &mut gxb[tap.input..tap.input + tap.span.len()];
+            for (dst, src) in dst.iter_mut().zip(&col[tap.span]) {
+                *dst += src;
             }
-        },
-    );
+        }
+    });
     Ok(gx)
+}
+
+/// A buffer of `len` values written in parallel, chunk by chunk, by `fill(scratch, i, values)`
+/// for chunk `i` (values `i·chunk .. min((i + 1)·chunk, len)`), `scratch` made by `init` once
+/// per task. Each chunk is zeroed on the thread that fills it, so the buffer is never cleared
+/// in one serial pass.
+///
+/// ```
+/// let v = motiflift_kernels::conv::build_chunks(5, 2, || (), |_, i, c| c[0] = i as f32 + 1.0);
+/// assert_eq!(v, [1.0, 0.0, 2.0, 0.0, 3.0]);
+/// ```
+pub fn build_chunks<T>(
+    len: usize,
+    chunk: usize,
+    init: impl Fn() -> T + Sync + Send,
+    fill: impl Fn(&mut T, usize, &mut [f32]) + Sync + Send,
+) -> Vec<f32> {
+    let n = if chunk == 0 { 0 } else { len };
+    let mut out: Vec<f32> = Vec::with_capacity(n);
+    if n == 0 {
+        return out;
+    }
+    out.spare_capacity_mut()[..n].par_chunks_mut(chunk).enumerate().for_each_init(init, |scratch, (r, row)| {
+        for v in row.iter_mut() {
+            v.write(0.0);
+        }
+        // SAFETY: every element of `row` was initialised just above, and `MaybeUninit<f32>` has
+        // the layout of `f32`.
+        let row = unsafe { std::slice::from_raw_parts_mut(row.as_mut_ptr().cast::<f32>(), row.len()) };
+        fill(scratch, r, row);
+    });
+    // SAFETY: the chunks above cover the first `n` elements, each initialised (a panic in
+    // `fill` propagates before this line).
+    unsafe { out.set_len(n) };
+    out
 }
 
 /// One unrolled row of a batch row: tap `j` of input channel `i`.

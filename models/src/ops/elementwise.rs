@@ -82,11 +82,13 @@ pub(crate) fn broadcast_dims(a: &[usize], b: &[usize]) -> OpResult<Vec<usize>> {
 }
 
 /// `a ∘ b` with numpy broadcasting; integers stay integers, an integer operand of a float op
-/// becomes a float constant.
+/// becomes a float constant. `untracked`: no gradient is taken through this call (then a
+/// host loop may run).
 pub(crate) fn binary<B: Backend>(
     op: BinaryOp,
     inputs: &[Value<B>],
     device: &B::Device,
+    untracked: bool,
 ) -> OpResult<Value<B>> {
     let (a, b) = match inputs {
         [a, b] => (a, b),
@@ -115,6 +117,13 @@ pub(crate) fn binary<B: Backend>(
                 values: (0..n).map(|i| op.apply_i64(at(x, i), at(y, i))).collect(),
                 dims,
             }))
+        }
+        (Value::Float(x), Value::Float(y)) if untracked && op == BinaryOp::Add && x.dims() == y.dims() => {
+            // A residual connection: one parallel pass.
+            match super::host::sum::<B>(&x.0, &y.0) {
+                Some(t) => Ok(Value::Float(DynTensor(t))),
+                None => Ok(Value::Float(DynTensor(op.apply::<B>(x.0.clone(), y.0.clone())))),
+            }
         }
         _ => {
             let (x, y) = (to_float(a, device), to_float(b, device));
@@ -187,7 +196,7 @@ mod tests {
             &device,
         ));
         let row = Value::Float(DynTensor::from_f32(vec![10.0, 20.0], &[2], &device));
-        let Value::Float(y) = binary(BinaryOp::Sub, &[x.clone(), row], &device).unwrap() else {
+        let Value::Float(y) = binary(BinaryOp::Sub, &[x.clone(), row], &device, false).unwrap() else {
             unreachable!()
         };
         assert_eq!(
@@ -195,7 +204,7 @@ mod tests {
             vec![-9.0, -18.0, -7.0, -16.0]
         );
         let two = Value::Ints(Ints::scalar(2));
-        let Value::Float(y) = binary(BinaryOp::Mul, &[x, two.clone()], &device).unwrap() else {
+        let Value::Float(y) = binary(BinaryOp::Mul, &[x, two.clone()], &device, false).unwrap() else {
             unreachable!()
         };
         assert_eq!(
@@ -203,7 +212,7 @@ mod tests {
             vec![2.0, 4.0, 6.0, 8.0]
         );
         let len = Value::Ints(Ints::vector(vec![2114]));
-        let Value::Ints(d) = binary::<Flex>(BinaryOp::Div, &[len, two], &device).unwrap() else {
+        let Value::Ints(d) = binary::<Flex>(BinaryOp::Div, &[len, two], &device, false).unwrap() else {
             unreachable!()
         };
         assert_eq!(d.values, vec![1057]);

@@ -35,11 +35,13 @@ impl ReduceOp {
 }
 
 /// Reduces `x` over `axes` (every axis when empty), keeping them with size 1 if `keepdims`.
+/// `untracked`: no gradient is taken through this call (then a host loop may run).
 pub(crate) fn reduce<B: Backend>(
     op: ReduceOp,
     x: DynTensor<B>,
     axes: &[i64],
     keepdims: bool,
+    untracked: bool,
 ) -> OpResult<DynTensor<B>> {
     let dims = x.dims();
     let mut axes: Vec<usize> = if axes.is_empty() {
@@ -52,6 +54,21 @@ pub(crate) fn reduce<B: Backend>(
     axes.sort_unstable();
     axes.dedup();
     let mut t = x.0;
+    // The count head's mean over a window: one parallel pass over the strided view.
+    let last = dims.len().checked_sub(1);
+    let divisor = match op {
+        ReduceOp::Mean => dims.last().map_or(1.0, |&n| n.max(1) as f32),
+        ReduceOp::Sum => 1.0,
+    };
+    let host = (untracked && dims.len() >= 2 && axes == last.into_iter().collect::<Vec<_>>())
+        .then(|| super::host::sum_last_axis::<B>(&t, divisor))
+        .flatten();
+    if let Some(h) = host {
+        let mut kept = dims.clone();
+        kept.pop();
+        let out = DynTensor(h);
+        return Ok(if keepdims { out.reshape(&[kept, vec![1]].concat()) } else { out.reshape(&kept) });
+    }
     for &a in &axes {
         t = match op {
             ReduceOp::Mean => B::float_mean_dim(t, a),

@@ -33,11 +33,12 @@ impl<B: Backend> Grad<B> {
 
     /// The sum of two gradients of the same value (the reference half kept only if both have it).
     pub(crate) fn add(self, other: Self) -> Self {
+        let add = |a: FloatTensor<B>, b: FloatTensor<B>| super::host::sum::<B>(&a, &b).unwrap_or_else(|| B::float_add(a, b));
         let r = match (self.r, other.r) {
-            (Some(a), Some(b)) => Some(B::float_add(a, b)),
+            (Some(a), Some(b)) => Some(add(a, b)),
             _ => None,
         };
-        Self { x: B::float_add(self.x, other.x), r }
+        Self { x: add(self.x, other.x), r }
     }
 }
 
@@ -188,16 +189,15 @@ fn rescale_on_host<B: Backend>(
     let (Some(u), Some(v)) = (HostValues::of::<B>(&input), HostValues::of::<B>(&output)) else {
         return Ok(None);
     };
-    let owned = |t: &FloatTensor<B>| HostValues::of::<B>(t).map(|h| h.values().to_vec());
-    let Some(mut gx) = owned(&g.x) else { return Ok(None) };
-    let mut gr = match &g.r {
-        Some(r) => Some(owned(r).ok_or("reference gradient not on the host")?),
+    let Some(hx) = HostValues::of::<B>(&g.x) else { return Ok(None) };
+    let hr = match &g.r {
+        Some(r) => Some(HostValues::of::<B>(r).ok_or("reference gradient not on the host")?),
         None => None,
     };
     let acts = PairedActivations { u: u.values(), v: v.values(), width, examples: pairing.examples, example_of: &pairing.example_rows };
-    if !acts.rescale(act, &mut gx, gr.as_deref_mut()) {
+    let Some((gx, gr)) = acts.rescaled(act, hx.values(), hr.as_ref().map(HostValues::values)) else {
         return Ok(None);
-    }
+    };
     let back = |values: Vec<f32>| crate::value::DynTensor::<B>::from_f32(values, &dims, &device).0;
     Ok(Some(Grad { x: back(gx), r: gr.map(back) }))
 }
@@ -346,12 +346,14 @@ impl<B: Backend> Op<B> {
                 let kept: Vec<usize> =
                     target.iter().enumerate().map(|(i, &d)| if axes.contains(&i) { 1 } else { d }).collect();
                 let count: usize = axes.iter().map(|&a| target[a]).product();
+                // Scaled before it is broadcast (a view), so the scaling touches one value per row.
                 let g = g.map(|t| {
-                    let t = B::float_expand(reshape::<B>(t, &kept), Shape::from(target.clone()));
-                    Ok(match op {
+                    let t = reshape::<B>(t, &kept);
+                    let t = match op {
                         ReduceOp::Mean => B::float_div_scalar(t, (count.max(1) as f32).into()),
                         ReduceOp::Sum => t,
-                    })
+                    };
+                    Ok(B::float_expand(t, Shape::from(target.clone())))
                 })?;
                 Ok(only(g))
             }
@@ -366,7 +368,16 @@ impl<B: Backend> Op<B> {
                     .enumerate()
                     .map(|(i, &(s, e, st))| if i == 0 { Slice::new(0, Some(rows as isize), 1) } else { Slice::new(s as isize, Some(e as isize), st as isize) })
                     .collect();
-                Ok(only(g.map(|t| Ok(B::float_slice_assign(zeros::<B>(&target, &t), &slices, t)))?))
+                Ok(only(g.map(|t| {
+                    let mut ranges = tape.ranges.clone();
+                    if let Some(first) = ranges.first_mut() {
+                        *first = (0, rows, 1);
+                    }
+                    Ok(match super::host::unslice::<B>(&t, &target, &ranges) {
+                        Some(t) => t,
+                        None => B::float_slice_assign(zeros::<B>(&target, &t), &slices, t),
+                    })
+                })?))
             }
             Op::Pad { pads, .. } => {
                 if pads.first().is_some_and(|&(a, b)| a + b > 0) {
