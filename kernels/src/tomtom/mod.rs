@@ -610,6 +610,8 @@ struct QueryScratch {
     sums: Vec<i32>,
     bests: Vec<Best>,
     null: NullScratch,
+    /// The span tails of a query's own fast null.
+    spans: Compositions,
     ids: Vec<u32>,
 }
 
@@ -992,11 +994,11 @@ impl FastPlan {
 fn span_tail_hits(class: Class, call: &Call, s: &mut QueryScratch) -> Option<Vec<Hit>> {
     let nq = s.f.len() / (call.options.n_score_bins + 1);
     let pdfs = null::packed_span_pdfs(&s.f, nq, &null_params(class, call), &mut s.null)?;
-    let comps = Compositions::from_pdfs(pdfs);
+    s.spans.assign(pdfs);
     s.ids.clear();
     s.ids.extend(0..(nq * nq) as u32);
     let query = TailQuery {
-        comps: &comps,
+        comps: &s.spans,
         ids: &s.ids,
         nq,
         offset: class.offset(),

@@ -198,30 +198,29 @@ fn span_pdfs(f: &[f64], nq: usize, p: &NullParams, s: &mut NullScratch) -> (Null
 /// `(i, j)` at index `i · nq + j` (empty below the diagonal), pure scores leaving out the
 /// unaligned columns; `None` on the other paths (whose survival functions are not the spans'
 /// tails).
-pub(crate) fn packed_span_pdfs(
+pub(crate) fn packed_span_pdfs<'s>(
     f: &[f64],
     nq: usize,
     p: &NullParams,
-    s: &mut NullScratch,
-) -> Option<Vec<(i64, Vec<f64>)>> {
+    s: &'s mut NullScratch,
+) -> Option<impl Iterator<Item = (i64, &'s [f64])> + use<'s>> {
     if span_pdfs(f, nq, p, s).0 != NullPath::Packed {
         return None;
     }
     let offset = p.offset as i64;
-    let pdfs = (0..nq * nq)
-        .map(|k| {
-            let (i, j) = (k / nq, k % nq);
-            if j < i {
-                return (0, Vec::new());
-            }
-            let sp = s.spans[k];
-            let len = (sp.hi - sp.lo) as usize;
-            let mut pdf = Vec::with_capacity(len + 1);
-            pdf.extend_from_slice(&s.a[sp.off..sp.off + len]);
-            (sp.lo - offset * (nq - (j - i + 1)) as i64, pdf)
-        })
-        .collect();
-    Some(pdfs)
+    let (spans, a) = (&s.spans, &s.a);
+    Some((0..nq * nq).map(move |k| {
+        let (i, j) = (k / nq, k % nq);
+        if j < i {
+            return (0, &a[..0]);
+        }
+        let sp = spans[k];
+        let len = (sp.hi - sp.lo) as usize;
+        (
+            sp.lo - offset * (nq - (j - i + 1)) as i64,
+            &a[sp.off..sp.off + len],
+        )
+    }))
 }
 
 /// Builds the null of a query with `nq` columns from its histograms `f` (`nq` rows of

@@ -1,6 +1,6 @@
 //! The fast null: Tomtom's p-values from the upper tails of span distributions — shared across
 //! queries for queries built from a few distinct columns (one-hot seqlets), or one query's own
-//! spans ([`Compositions::from_pdfs`]).
+//! spans ([`Compositions::assign`]).
 //!
 //! memelite folds the pdfs of a target length's alignment spans with the pairwise maximum
 //! `z = (x·K + y·s) − x·y` (§7.6) and sums the result from the top (§7.7). In exact arithmetic
@@ -155,19 +155,26 @@ impl Compositions {
         Self { index, comps }
     }
 
-    /// One "composition" per given `(lo, pdf)`, in order (the spans of a single query, whose
-    /// ids are then their positions).
-    pub fn from_pdfs(pdfs: Vec<(i64, Vec<f64>)>) -> Self {
-        Self {
-            index: KeyMap::default(),
-            comps: pdfs
-                .into_iter()
-                .map(|(lo, pdf)| Comp {
+    /// Replaces the compositions by one per given `(lo, pdf)`, in order (the spans of a single
+    /// query, whose ids are then their positions), reusing the storage of the previous ones.
+    pub fn assign<'p>(&mut self, pdfs: impl IntoIterator<Item = (i64, &'p [f64])>) {
+        self.index.clear();
+        let mut n = 0;
+        for (lo, pdf) in pdfs {
+            if n == self.comps.len() {
+                self.comps.push(Comp {
                     lo,
-                    tail: to_tail(pdf),
-                })
-                .collect(),
+                    tail: Vec::new(),
+                });
+            }
+            let c = &mut self.comps[n];
+            c.lo = lo;
+            c.tail.clear();
+            c.tail.extend_from_slice(pdf);
+            suffix_sums(&mut c.tail);
+            n += 1;
         }
+        self.comps.truncate(n);
     }
 
     /// The composition of a key (built by [`Self::build`]).
@@ -189,13 +196,18 @@ fn largest(k: u64) -> u8 {
 }
 
 /// Suffix sums from the top, in place, closed by a zero (the mass past the support).
-fn to_tail(mut pdf: Vec<f64>) -> Vec<f64> {
+fn suffix_sums(pdf: &mut Vec<f64>) {
     let mut acc = 0.0;
     for v in pdf.iter_mut().rev() {
         acc += *v;
         *v = acc;
     }
     pdf.push(0.0);
+}
+
+/// [`suffix_sums`] of an owned pdf.
+fn to_tail(mut pdf: Vec<f64>) -> Vec<f64> {
+    suffix_sums(&mut pdf);
     pdf
 }
 
