@@ -5,7 +5,7 @@
 //! Also the parallel elementwise loops of the host forward and backward sweeps ([`sum`],
 //! [`map`]): Burn's CPU backend runs them on one thread.
 
-use super::Activation;
+use super::{Activation, MaxPool1d};
 use super::rules::RESCALE_THRESHOLD;
 
 /// The activations' inputs `u` and outputs `v` of a forward batch `[examples; references]`
@@ -131,4 +131,119 @@ pub fn map(x: &[f32], f: impl Fn(f32) -> f32 + Sync + Send) -> Vec<f32> {
             *o = f(x);
         }
     })
+}
+
+/// The output length of a max-pool over `len` positions, as Burn's CPU backend computes it.
+///
+/// ```
+/// use motiflift_kernels::deeplift::{MaxPool1d, host::pooled_len};
+/// assert_eq!(pooled_len(&MaxPool1d::new(4), 10), 2);
+/// ```
+pub fn pooled_len(pool: &MaxPool1d, len: usize) -> usize {
+    let span = pool.dilation * (pool.kernel.max(1) - 1) + 1;
+    let padded = len + 2 * pool.padding;
+    match (padded.checked_sub(span), pool.ceil_mode) {
+        (None, ceil) => usize::from(ceil),
+        (Some(n), true) => n.div_ceil(pool.stride.max(1)) + 1,
+        (Some(n), false) => n / pool.stride.max(1) + 1,
+    }
+}
+
+/// The first maximum of window `o` of `row` and its position (`(-inf, None)` for a window
+/// entirely in the padding).
+fn window_max(pool: &MaxPool1d, row: &[f32], o: usize) -> (f32, Option<usize>) {
+    let mut best = (f32::NEG_INFINITY, None);
+    for k in 0..pool.kernel {
+        let Some(i) = (o * pool.stride + k * pool.dilation).checked_sub(pool.padding) else { continue };
+        if let Some(&v) = row.get(i) {
+            if best.1.is_none() || v > best.0 {
+                best = (v, Some(i));
+            }
+        }
+    }
+    best
+}
+
+/// A 1-D max-pool of `rows` rows of `len` values (Burn's CPU semantics: the first maximum of
+/// each window), in parallel; `None` for an invalid pool or sizes.
+///
+/// ```
+/// use motiflift_kernels::deeplift::{MaxPool1d, host::max_pool1d};
+/// assert_eq!(max_pool1d(&MaxPool1d::new(2), &[1.0, 3.0, 2.0, 0.0], 1, 4), Some(vec![3.0, 2.0]));
+/// ```
+pub fn max_pool1d(pool: &MaxPool1d, x: &[f32], rows: usize, len: usize) -> Option<Vec<f32>> {
+    if pool.kernel == 0 || pool.stride == 0 || pool.dilation == 0 || x.len() != rows * len {
+        return None;
+    }
+    let out = pooled_len(pool, len);
+    Some(crate::conv::build_chunks(rows * out, out, || (), |_, r, y| {
+        let row = &x[r * len..(r + 1) * len];
+        for (o, y) in y.iter_mut().enumerate() {
+            *y = window_max(pool, row, o).0;
+        }
+    }))
+}
+
+/// The max-pool rule (ALGORITHMS §4.4) over the pool inputs `u` of a forward batch
+/// `[examples; references]` (`examples + pairs` rows of `channels × len` values): for each
+/// pair, the multipliers `(channels × len)` from the upstream gradients of the input half `gx`
+/// and of the reference half `gr` (`pairs × channels × out_len`; `gx` when `None`), shared by
+/// both halves (only `acts.u` is read). `None` for an invalid pool or mismatched sizes.
+///
+/// ```
+/// use motiflift_kernels::deeplift::{MaxPool1d, host::{PairedActivations, max_pool_multipliers}};
+/// // The input row [3, 1] and its reference [0, 2], pooled over both positions.
+/// let u = [3.0, 1.0, 0.0, 2.0];
+/// let acts = PairedActivations { u: &u, v: &[], width: 2, examples: 1, example_of: &[0] };
+/// let m = max_pool_multipliers(&MaxPool1d::new(2), &acts, 1, &[1.0], None);
+/// // Δv = 1 goes to the input's arg-max (position 0) and is divided by Δu = 3.
+/// assert_eq!(m, Some(vec![1.0 / 3.0, 0.0]));
+/// ```
+pub fn max_pool_multipliers(
+    pool: &MaxPool1d,
+    acts: &PairedActivations<'_>,
+    channels: usize,
+    gx: &[f32],
+    gr: Option<&[f32]>,
+) -> Option<Vec<f32>> {
+    let (w, e, b) = (acts.width, acts.examples, acts.pairs());
+    if pool.kernel == 0 || pool.stride == 0 || pool.dilation == 0 || channels == 0 || !w.is_multiple_of(channels) {
+        return None;
+    }
+    let len = w / channels;
+    let out = pooled_len(pool, len);
+    let gr = gr.unwrap_or(gx);
+    if acts.u.len() != (e + b) * w || gx.len() != b * channels * out || gr.len() != gx.len() {
+        return None;
+    }
+    if acts.example_of.iter().any(|&i| i >= e) {
+        return None;
+    }
+    // Per (pair, channel) row: both halves' gradients routed to their arg-max positions.
+    let scratch = || (vec![0f32; len], vec![0f32; len], vec![0f32; len]);
+    Some(crate::conv::build_chunks(b * w, len, scratch, |(sx, sr, ord), row, m| {
+        let (p, c) = (row / channels, row % channels);
+        let ex = (acts.example_of[p] * channels + c) * len;
+        let rf = ((e + p) * channels + c) * len;
+        let (ux, ur) = (&acts.u[ex..ex + len], &acts.u[rf..rf + len]);
+        let (gx, gr) = (&gx[row * out..(row + 1) * out], &gr[row * out..(row + 1) * out]);
+        for buf in [&mut *sx, &mut *sr, &mut *ord] {
+            buf.fill(0.0);
+        }
+        for o in 0..out {
+            let ((vx, ix), (vr, ir)) = (window_max(pool, ux, o), window_max(pool, ur, o));
+            let top = if vx > vr { vx } else { vr };
+            if let Some(i) = ix {
+                sx[i] += gx[o] * (top - vr);
+                ord[i] += gx[o];
+            }
+            if let Some(i) = ir {
+                sr[i] += gr[o] * (vx - top);
+            }
+        }
+        for l in 0..len {
+            let du = ux[l] - ur[l];
+            m[l] = if du == 0.0 { ord[l] } else { (sx[l] + sr[l]) / du };
+        }
+    }))
 }

@@ -13,7 +13,7 @@ use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::ops::FloatTensor;
 use burn::tensor::{DType, Tensor, TensorMetadata};
 use motiflift_kernels::conv::build_chunks;
-use motiflift_kernels::deeplift::host as kernels;
+use motiflift_kernels::deeplift::{MaxPool1d, host as kernels};
 
 use crate::value::DynTensor;
 
@@ -187,4 +187,13 @@ pub(crate) fn unslice<B: Backend>(g: &FloatTensor<B>, dims: &[usize], ranges: &[
         }
     });
     Some(tensor::<B>(values, dims, g))
+}
+
+/// A 1-D max-pool of a host tensor `(batch, channels, len)`, in parallel.
+pub(crate) fn max_pool1d<B: Backend>(pool: &MaxPool1d, x: &FloatTensor<B>) -> Option<FloatTensor<B>> {
+    let dims = x.shape().to_vec();
+    let &[batch, channels, len] = dims.as_slice() else { return None };
+    let values = HostValues::of::<B>(x)?;
+    let y = kernels::max_pool1d(pool, values.values(), batch * channels, len)?;
+    Some(tensor::<B>(y, &[batch, channels, kernels::pooled_len(pool, len)], x))
 }

@@ -62,6 +62,11 @@ pub(crate) fn max_pool1d<B: Backend, N: Nonlinear<B>>(
             "expected (batch, channels, length ≥ {span}), got {dims:?}"
         ));
     }
+    if rules.untracked()
+        && let Some(y) = super::host::max_pool1d::<B>(pool, &x.0)
+    {
+        return Ok(DynTensor(y));
+    }
     Ok(DynTensor::from_tensor(
         rules.max_pool1d(pool, x.typed::<3>()),
     ))

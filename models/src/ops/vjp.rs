@@ -9,6 +9,7 @@
 
 use burn::tensor::ops::{FloatTensor, IntTensor};
 use burn::tensor::{DType, Shape, Slice, Tensor, TensorMetadata, TensorPrimitive, backend::Backend};
+use motiflift_kernels::deeplift::MaxPool1d;
 use motiflift_kernels::deeplift::rules::{max_pool_rule, rescale_multipliers};
 
 use super::elementwise::to_float;
@@ -200,6 +201,23 @@ fn rescale_on_host<B: Backend>(
     };
     let back = |values: Vec<f32>| crate::value::DynTensor::<B>::from_f32(values, &dims, &device).0;
     Ok(Some(Grad { x: back(gx), r: gr.map(back) }))
+}
+
+/// The max-pool rule as one parallel loop over host memory, or `None` where it does not apply.
+fn max_pool_on_host<B: Backend>(pool: &MaxPool1d, input: &FloatTensor<B>, g: &Grad<B>, pairing: &Pairing<B>) -> Option<FloatTensor<B>> {
+    use motiflift_kernels::deeplift::host::{PairedActivations, max_pool_multipliers};
+    let dims = float_dims::<B>(input);
+    let &[_, channels, len] = dims.as_slice() else { return None };
+    let u = HostValues::of::<B>(input)?;
+    let gx = HostValues::of::<B>(&g.x)?;
+    let gr = match &g.r {
+        Some(r) => Some(HostValues::of::<B>(r)?),
+        None => None,
+    };
+    let width = channels * len;
+    let acts = PairedActivations { u: u.values(), v: &[], width, examples: pairing.examples, example_of: &pairing.example_rows };
+    let m = max_pool_multipliers(pool, &acts, channels, gx.values(), gr.as_ref().map(HostValues::values))?;
+    Some(crate::value::DynTensor::<B>::from_f32(m, &[pairing.pairs, channels, len], &B::float_device(input)).0)
 }
 
 impl<B: Backend> Op<B> {
@@ -471,6 +489,9 @@ impl<B: Backend> Op<B> {
             }
             Op::MaxPool1d(pool) => {
                 let input = tape.saved.ok_or("the max-pool input was not kept")?;
+                if pairing.host && let Some(m) = max_pool_on_host(pool, &input, &g, pairing) {
+                    return Ok(only(Grad { x: m.clone(), r: Some(m) }));
+                }
                 let (ux, ur) = split_rows::<B>(input, pairing);
                 let u_pair = Tensor::cat(vec![typed::<B, 3>(ux), typed::<B, 3>(ur)], 0);
                 let (_, rule) = max_pool_rule(pool, u_pair);
