@@ -37,6 +37,19 @@ pub(crate) struct Workspace {
     stamp: u64,
 }
 
+/// A run `[start, end)` of positions of one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Segment {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Segment {
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+}
+
 /// A seqlet span called in one example, before flanks: start, length and the span's own
 /// p-value `R_len[sum of its bins]` (not the prefix or triangle maximum).
 #[derive(Debug, Clone, Copy)]
@@ -72,7 +85,61 @@ impl Workspace {
         max_len: usize,
         threshold: f64,
     ) {
-        dispatch!(build_kernel(self, row, bins, null, min_len, max_len, threshold))
+        let l = row.len();
+        bins.bins_into(row, &mut self.bins[..l]);
+        self.cands.clear();
+        if l >= min_len {
+            let cut = null.cutoff(min_len, threshold) as u32;
+            let r = null.tail(min_len);
+            let cands = &mut self.cands;
+            dispatch!(screen(&self.bins, l + 1 - min_len, min_len, cut, &mut self.sums, |k, sum| {
+                cands.push(Entry { k, sum, pm: r[sum as usize], tm: r[sum as usize] });
+            }));
+        }
+        self.extend(null, min_len, max_len, threshold)
+    }
+
+    /// [`Workspace::build`] from the bins of a row's `segments` only (`seg_bins`: their bins,
+    /// one segment after the other). Every span the caller can call must lie inside one segment
+    /// (see [`super::sparse`]); positions outside the segments are never read.
+    pub fn build_segments(
+        &mut self,
+        segments: &[Segment],
+        seg_bins: &[u32],
+        null: &NullTables,
+        min_len: usize,
+        max_len: usize,
+        threshold: f64,
+    ) {
+        // The segments are short (a few windows each): their sums are rolled one by one.
+        let cut = null.cutoff(min_len, threshold) as u32;
+        let r = null.tail(min_len);
+        self.cands.clear();
+        let mut at = 0;
+        for s in segments {
+            let b = &seg_bins[at..at + s.len()];
+            self.bins[s.start..s.end].copy_from_slice(b);
+            at += s.len();
+            if b.len() < min_len {
+                continue;
+            }
+            let mut sum: u32 = b[..min_len].iter().sum();
+            for k in 0..=b.len() - min_len {
+                if k > 0 {
+                    sum = sum + b[k + min_len - 1] - b[k - 1];
+                }
+                if sum >= cut {
+                    self.cands.push(Entry { k: s.start + k, sum, pm: r[sum as usize], tm: r[sum as usize] });
+                }
+            }
+        }
+        self.extend(null, min_len, max_len, threshold)
+    }
+
+    /// From the candidates of the shortest length in `cands` (ascending start), those of
+    /// every longer length, then each length sorted stably by `PM`.
+    fn extend(&mut self, null: &NullTables, min_len: usize, max_len: usize, threshold: f64) {
+        dispatch!(extend_kernel(self, null, min_len, max_len, threshold))
     }
 
     /// Visits the candidates built by [`Workspace::build`] as tangermeme's decoder does at
@@ -130,57 +197,10 @@ impl Workspace {
     }
 }
 
-/// [`Workspace::build`], compiled for the baseline CPU, AVX2 and AVX-512.
+/// [`Workspace::extend`], compiled for the baseline CPU, AVX2 and AVX-512.
 #[inline(always)]
-fn build_kernel<T: Attribution>(
-    ws: &mut Workspace,
-    row: &[T],
-    bins: &Binning<T>,
-    null: &NullTables,
-    min_len: usize,
-    max_len: usize,
-    threshold: f64,
-) {
-    let l = row.len();
-    bins.bins_into(row, &mut ws.bins[..l]);
-    ws.cands.clear();
+fn extend_kernel(ws: &mut Workspace, null: &NullTables, min_len: usize, max_len: usize, threshold: f64) {
     ws.ends.clear();
-    if min_len > l {
-        ws.ends.resize(max_len + 1 - min_len, 0);
-        return;
-    }
-    // p < threshold exactly when the bins sum to at least the cutoff (the options keep every
-    // sum below 2^31). Most spans are far from it, so the sums of every start are built, and
-    // screened by blocks, with loops that vectorise; the zeros after the row make every block
-    // whole (sums of starts past the last are never read).
-    let cut = null.cutoff(min_len, threshold) as u32;
-    let r = null.tail(min_len);
-    let n_starts = l + 1 - min_len;
-    let n_blocks = n_starts.div_ceil(SCREEN);
-    let sums = &mut ws.sums[..n_blocks * SCREEN];
-    sums.copy_from_slice(&ws.bins[..sums.len()]);
-    for j in 1..min_len {
-        for (s, &b) in sums.iter_mut().zip(&ws.bins[j..]) {
-            *s += b;
-        }
-    }
-    for (c, block) in sums.chunks_exact(SCREEN).enumerate() {
-        if block.iter().fold(0, |m, &v| m.max(v)) < cut {
-            continue;
-        }
-        for (g, lane) in block.chunks_exact(LANE).enumerate() {
-            if lane.iter().fold(0, |m, &v| m.max(v)) < cut {
-                continue;
-            }
-            for (i, &sum) in lane.iter().enumerate() {
-                let k = c * SCREEN + g * LANE + i;
-                if sum >= cut && k < n_starts {
-                    let p = r[sum as usize];
-                    ws.cands.push(Entry { k, sum, pm: p, tm: p });
-                }
-            }
-        }
-    }
     ws.ends.push(ws.cands.len());
     // Each longer length from the candidates of the one before, in order of start. Once a
     // length has none, no longer one has any.
@@ -216,15 +236,45 @@ fn build_kernel<T: Attribution>(
     }
 }
 
-multiversion!(build_kernel<T: Attribution>(
-    ws: &mut Workspace,
-    row: &[T],
-    bins: &Binning<T>,
-    null: &NullTables,
-    min_len: usize,
-    max_len: usize,
-    threshold: f64,
-));
+multiversion!(extend_kernel(ws: &mut Workspace, null: &NullTables, min_len: usize, max_len: usize, threshold: f64));
+
+/// Calls `hit(k, sum)`, in order of `k`, for every start `k < n_starts` whose `len` bins
+/// `bins[k..k + len]` sum to at least `cut` (p < threshold for `cut` the null's cutoff). `bins` extends at least [`SCREEN`] − 1 values past
+/// the last start's span (their sums are computed, never reported); `sums` is scratch of at
+/// least `n_starts + SCREEN` values.
+#[inline(always)]
+pub(crate) fn screen(
+    bins: &[u32],
+    n_starts: usize,
+    len: usize,
+    cut: u32,
+    sums: &mut [u32],
+    mut hit: impl FnMut(usize, u32),
+) {
+    // Most spans are far from the cutoff, so the sums of every start are built and screened
+    // by blocks, with loops that vectorise.
+    let sums = &mut sums[..n_starts.div_ceil(SCREEN) * SCREEN];
+    sums.copy_from_slice(&bins[..sums.len()]);
+    for j in 1..len {
+        for (s, &b) in sums.iter_mut().zip(&bins[j..]) {
+            *s += b;
+        }
+    }
+    for (c, block) in sums.chunks_exact(SCREEN).enumerate() {
+        let mut hits = block.iter().enumerate().fold(0u64, |m, (i, &v)| m | (u64::from(v >= cut) << i));
+        let past_last = (c + 1) * SCREEN;
+        if past_last > n_starts {
+            hits &= u64::MAX >> (past_last - n_starts);
+        }
+        while hits != 0 {
+            let i = hits.trailing_zeros() as usize;
+            hit(c * SCREEN + i, block[i]);
+            hits &= hits - 1;
+        }
+    }
+}
+
+multiversion!(screen(bins: &[u32], n_starts: usize, len: usize, cut: u32, sums: &mut [u32], hit: impl FnMut(usize, u32)));
 
 /// [`Workspace::prefix_sums`] of rows cut to one length: `out[j * LANES + r]` is the sum of
 /// `lanes[r][..=j]`, added in order from 0.0.
@@ -242,10 +292,8 @@ fn prefix_sums_kernel<T: Attribution>(lanes: &[&[T]; LANES], out: &mut [f64]) {
 
 multiversion!(prefix_sums_kernel<T: Attribution>(lanes: &[&[T]; LANES], out: &mut [f64]));
 
-/// Starts screened at once for the shortest length, in groups of [`LANE`].
-const SCREEN: usize = 64;
-/// Starts screened together within a block that has a hit (one AVX2 vector of `u32`).
-const LANE: usize = 8;
+/// Starts screened at once for the shortest length: one bit each of a `u64`.
+pub(crate) const SCREEN: usize = 64;
 
 /// Rows whose prefix sums are computed together.
 pub(crate) const LANES: usize = 8;

@@ -21,6 +21,7 @@ mod input;
 mod isotonic;
 mod null;
 mod recursive;
+mod sparse;
 mod stream;
 mod tfmodisco;
 mod torch_ops;

@@ -188,6 +188,36 @@ impl NullTables {
     /// The tail tables of a histogram `counts` (one count per bin) of `total` values: the
     /// histogram may be summed over blocks of the array ([`bin_counts`]), it is exact.
     pub fn from_counts(counts: &[u64], total: f64, max_len: usize) -> Self {
+        Self::build(counts, total, max_len, &vec![0; max_len])
+    }
+
+    /// The tail tables as a caller at p-value thresholds up to `threshold` reads them, for
+    /// the lengths `min_len..=max_len`: every entry below `threshold` is exact (bit-identical
+    /// to [`NullTables::from_counts`]), and the entries of sums too small for any such span
+    /// to reach are `+∞` and not computed. Those make up about a third of the convolution
+    /// for long spans: the cutoff of length `L` lies near `L` times the mean bin, and only
+    /// the sums from there up (and the part of shorter sums they come from) are needed.
+    ///
+    /// Where they start is bounded from below with the tails of a coarse histogram (bins
+    /// merged by [`COARSE`]), whose sums never exceed the fine ones.
+    pub fn above_threshold(counts: &[u64], total: f64, min_len: usize, max_len: usize, threshold: f64) -> Self {
+        let f: Vec<f64> = counts.iter().map(|&c| c as f64 / total).collect();
+        let need = coarse_sums_reaching(&f, max_len, threshold);
+        let top = f.iter().rposition(|&v| v != 0.0).unwrap_or(0);
+        // The sums of length L from lo[L] up read those of length L − 1 from lo[L] − top up.
+        let mut lo = vec![0usize; max_len];
+        let mut above = usize::MAX;
+        for len in (1..=max_len).rev() {
+            let own = if len >= min_len { need[len - 1] } else { usize::MAX };
+            lo[len - 1] = own.min(above);
+            above = lo[len - 1].saturating_sub(top);
+        }
+        Self::build(counts, total, max_len, &lo)
+    }
+
+    /// The tables with `R_L[s]` computed for `s >= lo[L − 1]` (`+∞` below; the sums of
+    /// length `L` from `lo[L]` up must only need those of length `L − 1` from `lo[L − 1]`).
+    fn build(counts: &[u64], total: f64, max_len: usize, lo: &[usize]) -> Self {
         let n_bins = counts.len();
         let f: Vec<f64> = counts.iter().map(|&c| c as f64 / total).collect();
         // The nonzero bins in descending order: ascending i = m - j in every output sum.
@@ -216,19 +246,21 @@ impl NullTables {
             })
             .collect();
         cur[pad..pad + n_bins].copy_from_slice(&f);
-        tails.push(tail_sums(&cur[pad..pad + n_bins]));
+        tails.push(tail_sums(&cur[pad..pad + n_bins], lo[0]));
         for len in 2..=max_len {
             shift_copies(copies, width, &cur[pad..pad + n_bins * (len - 1)], pad);
             let n_prev = n_bins * (len - 1);
             let n_out = n_prev + n_bins - 1;
             let row = Row { copies, n_prev };
-            cur[pad..pad + n_out].par_chunks_mut(BLOCK * BLOCKS_PER_TASK).enumerate().for_each(
+            // Outputs below `first` are left as they were (never read for a needed one).
+            let first = (lo[len - 1].min(n_out) / BLOCK) * BLOCK;
+            cur[pad + first..pad + n_out].par_chunks_mut(BLOCK * BLOCKS_PER_TASK).enumerate().for_each(
                 |(c, out)| {
-                    dispatch!(convolve(&row, &nz, c * BLOCK * BLOCKS_PER_TASK, out))
+                    dispatch!(convolve(&row, &nz, first + c * BLOCK * BLOCKS_PER_TASK, out))
                 },
             );
             cur[pad + n_out] = 0.0;
-            tails.push(tail_sums(&cur[pad..pad + n_bins * len]));
+            tails.push(tail_sums(&cur[pad..pad + n_bins * len], lo[len - 1]));
         }
         Self { tails }
     }
@@ -257,7 +289,7 @@ const BLOCKS_PER_TASK: usize = 16;
 /// vectorises), then counted.
 const CHUNK: usize = 1024;
 /// Interleaved sub-histograms, so that equal consecutive bins do not wait on each other.
-const SPLIT: usize = 4;
+pub(crate) const SPLIT: usize = 4;
 
 /// Counts of every value of `v` per bin (integers, so any summation order gives the same).
 /// The number of values of `v` in each bin.
@@ -290,7 +322,7 @@ fn histogram<T: Attribution>(v: &[T], bins: &Binning<T>) -> Vec<u64> {
 /// Adds one to `h[(j % SPLIT) * n_bins + bins[j]]` for every `j` (the bins are below
 /// `n_bins`): consecutive values go to different sub-histograms, so that equal bins close
 /// together do not wait on each other's store.
-fn count_into(h: &mut [u32], n_bins: usize, bins: &[u32]) {
+pub(crate) fn count_into(h: &mut [u32], n_bins: usize, bins: &[u32]) {
     let (h0, rest) = h.split_at_mut(n_bins);
     let (h1, rest) = rest.split_at_mut(n_bins);
     let (h2, h3) = rest.split_at_mut(n_bins);
@@ -346,13 +378,46 @@ fn convolve(row: &Row<'_>, nz: &[(usize, f64, usize)], m_base: usize, out: &mut 
 
 multiversion!(convolve(row: &Row<'_>, nz: &[(usize, f64, usize)], m_base: usize, out: &mut [f64]));
 
-/// `R[s] = R[s + 1] + S[s]` from the top, with `R[len(S)] = 0`.
-fn tail_sums(s: &[f64]) -> Vec<f64> {
-    let mut r = vec![0.0f64; s.len() + 1];
-    for i in (0..s.len()).rev() {
+/// `R[s] = R[s + 1] + S[s]` from the top down to `lo`, with `R[len(S)] = 0`; `+∞` below `lo`.
+fn tail_sums(s: &[f64], lo: usize) -> Vec<f64> {
+    let mut r = vec![f64::INFINITY; s.len() + 1];
+    r[s.len()] = 0.0;
+    for i in (lo.min(s.len())..s.len()).rev() {
         r[i] = r[i + 1] + s[i];
     }
     r
+}
+
+/// Bins merged into one by the bound of [`NullTables::above_threshold`].
+const COARSE: usize = 8;
+
+/// For every length `L = 1..=max_len`, a bin sum `s` with `R_L[s] >= threshold`, so that the
+/// cutoff of length `L` is above it: `COARSE · c` for the largest `c` where the coarse tail
+/// (bins `b` merged into `b / COARSE`, so that `COARSE · Σc <= Σb`) is at least `threshold`
+/// with a margin far above the rounding of either table; 0 where none is.
+fn coarse_sums_reaching(f: &[f64], max_len: usize, threshold: f64) -> Vec<usize> {
+    let fc: Vec<f64> = f.chunks(COARSE).map(|c| c.iter().sum()).collect();
+    let target = threshold * (1.0 + 1e-9);
+    let mut dist = fc.clone();
+    let mut out = Vec::with_capacity(max_len);
+    for len in 1..=max_len {
+        if len > 1 {
+            let mut next = vec![0.0f64; dist.len() + fc.len() - 1];
+            for (i, &p) in dist.iter().enumerate() {
+                for (j, &q) in fc.iter().enumerate() {
+                    next[i + j] += p * q;
+                }
+            }
+            dist = next;
+        }
+        let mut tail = 0.0;
+        let reached = (0..dist.len()).rev().find(|&c| {
+            tail += dist[c];
+            tail >= target
+        });
+        out.push(reached.map_or(0, |c| c * COARSE));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -460,6 +525,37 @@ mod tests {
         assert_eq!(null.tail(3)[0], 1.0);
         assert_eq!(null.cutoff(2, 0.6), 2);
         assert_eq!(null.cutoff(2, 1.0), 1);
+    }
+
+    #[test]
+    fn tables_above_a_threshold_keep_every_entry_below_it() {
+        // Skewed values over 300 bins, with gaps; long spans, so that much is pruned.
+        let x: Vec<f32> = (0..20_000u64)
+            .map(|i| {
+                let u = ((i * 2_654_435_761) % 10_007) as f32 / 10_007.0;
+                if i % 11 == 0 { 0.0 } else { u * u * u - 0.3 * u }
+            })
+            .collect();
+        let t = tracks(&x, 40, 500);
+        let bins = Binning::new(&t, 300).unwrap();
+        let counts = bin_counts(&x, &bins);
+        let full = NullTables::from_counts(&counts, x.len() as f64, 20);
+        for (min_len, threshold) in [(4, 0.01), (1, 0.2), (6, 1e-6)] {
+            let part = NullTables::above_threshold(&counts, x.len() as f64, min_len, 20, threshold);
+            let mut pruned = 0;
+            for len in min_len..=20 {
+                assert_eq!(part.cutoff(len, threshold), full.cutoff(len, threshold), "length {len}");
+                for (s, (&a, &b)) in part.tail(len).iter().zip(full.tail(len)).enumerate() {
+                    if b < threshold {
+                        assert_eq!(a.to_bits(), b.to_bits(), "length {len}, sum {s}");
+                    } else {
+                        assert!(a >= threshold, "length {len}, sum {s}");
+                    }
+                    pruned += usize::from(a == f64::INFINITY);
+                }
+            }
+            assert!(pruned > 1000, "{pruned} entries pruned at ({min_len}, {threshold})");
+        }
     }
 
     #[test]

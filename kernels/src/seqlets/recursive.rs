@@ -8,6 +8,7 @@ use super::Seqlet;
 use super::decode::{LANES, Workspace};
 use super::input::{Attribution, Tracks};
 use super::null::{Binning, NullTables};
+use super::sparse::{self, Prescreen};
 use crate::{Error, Result};
 
 /// Parameters of [`recursive_seqlets`], with tangermeme's defaults.
@@ -110,9 +111,13 @@ pub fn recursive_seqlets<T: Attribution>(
 ) -> Result<Vec<Seqlet>> {
     options.validate(true)?;
     let x = Tracks::new("X", x, n, l)?;
-    Ok(match Caller::new(&x, options) {
-        Some(caller) => caller.call(&x, options.threshold),
-        None => Vec::new(),
+    let Some(bins) = Binning::new(&x, options.n_bins) else { return Ok(Vec::new()) };
+    Ok(match Prescreen::new(&x, &bins, options) {
+        Some(pre) => sparse::call(&x, &bins, &pre, options),
+        None => {
+            let null = NullTables::new(&x, &bins, options.max_seqlet_len);
+            call_rows(&bins, &null, options, &x, options.threshold)
+        }
     })
 }
 
@@ -124,7 +129,7 @@ pub(crate) struct Caller<'o, T> {
 }
 
 /// Examples per parallel task: enough work to amortise a task, small enough to balance.
-const ROWS_PER_TASK: usize = 16;
+pub(crate) const ROWS_PER_TASK: usize = 16;
 
 impl<'o, T: Attribution> Caller<'o, T> {
     /// `None` when every value of `x` is equal (no span can be significant).
@@ -190,25 +195,36 @@ pub(crate) fn call_rows<T: Attribution>(
                         spans.push((r, first, out.len()));
                     }
                 }
-                for group in spans.chunks(LANES) {
-                    let mut lanes: [&[T]; LANES] = [&[]; LANES];
-                    for (lane, &(r, ..)) in lanes.iter_mut().zip(group) {
-                        *lane = &rows[r * l..(r + 1) * l];
-                    }
-                    let upto = group.iter().flat_map(|&(_, a, b)| &out[a..b]).map(|s| s.end).max().unwrap_or(0);
-                    ws.prefix_sums(&lanes[..group.len()], upto);
-                    for (lane, &(_, a, b)) in group.iter().enumerate() {
-                        for s in &mut out[a..b] {
-                            s.attribution = ws.attribution(lane, s.start, s.end);
-                        }
-                    }
-                }
+                fill_attributions(ws, |r| &rows[r * l..(r + 1) * l], &spans, &mut out);
                 out
             },
         )
         .collect();
     let seqlets: Vec<Seqlet> = per_task.into_iter().flatten().collect();
     sort_by_p_value(seqlets)
+}
+
+/// Sets the attribution of the seqlets `out[a..b]` of each `(r, a, b)` in `spans` from the
+/// float64 prefix sums of row `row(r)`, [`LANES`] rows at a time.
+pub(crate) fn fill_attributions<'a, T: Attribution>(
+    ws: &mut Workspace,
+    row: impl Fn(usize) -> &'a [T],
+    spans: &[(usize, usize, usize)],
+    out: &mut [Seqlet],
+) {
+    for group in spans.chunks(LANES) {
+        let mut lanes: [&[T]; LANES] = [&[]; LANES];
+        for (lane, &(r, ..)) in lanes.iter_mut().zip(group) {
+            *lane = row(r);
+        }
+        let upto = group.iter().flat_map(|&(_, a, b)| &out[a..b]).map(|s| s.end).max().unwrap_or(0);
+        ws.prefix_sums(&lanes[..group.len()], upto);
+        for (lane, &(_, a, b)) in group.iter().enumerate() {
+            for s in &mut out[a..b] {
+                s.attribution = ws.attribution(lane, s.start, s.end);
+            }
+        }
+    }
 }
 
 /// Sorts stably by p-value (non-negative, so their bit patterns sort as the values do): an
