@@ -86,14 +86,10 @@ impl PairedActivations<'_> {
             let (ur, vr) = (&self.u[rf..rf + w], &self.v[rf..rf + w]);
             let own = if reference { ur } else { ux };
             let g = &g[p * w..(p + 1) * w];
-            for j in 0..w {
-                let du = ux[j] - ur[j];
-                out[j] = g[j]
-                    * if du.abs() < threshold {
-                        derivative(own[j])
-                    } else {
-                        (vx[j] - vr[j]) / du
-                    };
+            let inputs = ux.iter().zip(ur).zip(vx.iter().zip(vr)).zip(own);
+            for ((o, &g), (((&a, &b), (&va, &vb)), &at)) in out.iter_mut().zip(g).zip(inputs) {
+                let du = a - b;
+                *o = g * if du.abs() < threshold { derivative(at) } else { (va - vb) / du };
             }
         })
     }
@@ -246,4 +242,24 @@ pub fn max_pool_multipliers(
             m[l] = if du == 0.0 { ord[l] } else { (sx[l] + sr[l]) / du };
         }
     }))
+}
+
+/// `dst += src`, elementwise, in parallel; `false`, touching nothing, when the lengths differ.
+///
+/// ```
+/// let mut a = vec![1.0, 2.0];
+/// assert!(motiflift_kernels::deeplift::host::add_assign(&mut a, &[0.5, -2.0]));
+/// assert_eq!(a, vec![1.5, 0.0]);
+/// ```
+pub fn add_assign(dst: &mut [f32], src: &[f32]) -> bool {
+    use rayon::prelude::*;
+    if dst.len() != src.len() {
+        return false;
+    }
+    dst.par_chunks_mut(CHUNK).zip(src.par_chunks(CHUNK)).for_each(|(d, s)| {
+        for (d, &s) in d.iter_mut().zip(s) {
+            *d += s;
+        }
+    });
+    true
 }

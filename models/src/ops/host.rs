@@ -127,6 +127,26 @@ pub(crate) fn sum<B: Backend>(a: &FloatTensor<B>, b: &FloatTensor<B>) -> Option<
     Some(tensor::<B>(kernels::sum(x.values(), y.values())?, &dims, a))
 }
 
+/// `a += b` in place for two host tensors of one shape, in parallel, where `a` is a plain Flex
+/// tensor that owns its contiguous values alone; `false`, touching nothing, otherwise.
+pub(crate) fn add_assign<B: Backend>(a: &mut FloatTensor<B>, b: &FloatTensor<B>) -> bool {
+    if a.shape() != b.shape() {
+        return false;
+    }
+    let Some(src) = HostValues::of::<B>(b) else { return false };
+    let any: &mut dyn Any = a;
+    let Some(flex) = any.downcast_mut::<FlexTensor>() else { return false };
+    let layout = flex.layout();
+    let n = layout.num_elements();
+    if flex.dtype() != DType::F32 || !layout.is_contiguous() || layout.start_offset() != 0 {
+        return false;
+    }
+    match flex.try_storage_mut::<f32>() {
+        Some(dst) if dst.len() >= n => kernels::add_assign(&mut dst[..n], src.values()),
+        _ => false,
+    }
+}
+
 /// `f(x)` elementwise on a host tensor, in parallel.
 pub(crate) fn map<B: Backend>(x: &FloatTensor<B>, f: impl Fn(f32) -> f32 + Sync + Send) -> Option<FloatTensor<B>> {
     let values = HostValues::of::<B>(x)?;

@@ -34,7 +34,16 @@ impl<B: Backend> Grad<B> {
 
     /// The sum of two gradients of the same value (the reference half kept only if both have it).
     pub(crate) fn add(self, other: Self) -> Self {
-        let add = |a: FloatTensor<B>, b: FloatTensor<B>| super::host::sum::<B>(&a, &b).unwrap_or_else(|| B::float_add(a, b));
+        // In place in whichever operand owns its values alone (a gradient just computed).
+        let add = |mut a: FloatTensor<B>, mut b: FloatTensor<B>| {
+            if super::host::add_assign::<B>(&mut a, &b) {
+                a
+            } else if super::host::add_assign::<B>(&mut b, &a) {
+                b
+            } else {
+                super::host::sum::<B>(&a, &b).unwrap_or_else(|| B::float_add(a, b))
+            }
+        };
         let r = match (self.r, other.r) {
             (Some(a), Some(b)) => Some(add(a, b)),
             _ => None,
