@@ -40,13 +40,17 @@ pub(crate) struct Workspace {
 /// A run `[start, end)` of positions of one row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Segment {
-    pub start: usize,
-    pub end: usize,
+    pub start: u32,
+    pub end: u32,
 }
 
 impl Segment {
     pub fn len(&self) -> usize {
-        self.end - self.start
+        (self.end - self.start) as usize
+    }
+
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
     }
 }
 
@@ -105,7 +109,7 @@ impl Workspace {
     pub fn build_segments(
         &mut self,
         segments: &[Segment],
-        seg_bins: &[u32],
+        seg_bins: &[u16],
         null: &NullTables,
         min_len: usize,
         max_len: usize,
@@ -117,8 +121,8 @@ impl Workspace {
         self.cands.clear();
         let mut at = 0;
         for s in segments {
-            let b = &seg_bins[at..at + s.len()];
-            self.bins[s.start..s.end].copy_from_slice(b);
+            let b = &mut self.bins[s.range()];
+            b.iter_mut().zip(&seg_bins[at..at + s.len()]).for_each(|(o, &v)| *o = u32::from(v));
             at += s.len();
             if b.len() < min_len {
                 continue;
@@ -129,7 +133,8 @@ impl Workspace {
                     sum = sum + b[k + min_len - 1] - b[k - 1];
                 }
                 if sum >= cut {
-                    self.cands.push(Entry { k: s.start + k, sum, pm: r[sum as usize], tm: r[sum as usize] });
+                    let k = s.start as usize + k;
+                    self.cands.push(Entry { k, sum, pm: r[sum as usize], tm: r[sum as usize] });
                 }
             }
         }

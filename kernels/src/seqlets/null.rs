@@ -432,7 +432,7 @@ mod tests {
     /// values on bin edges included.
     #[test]
     fn every_build_bins_alike() {
-        let mut x: Vec<f32> = (0..4099).map(|i| ((i as f32 * 0.37).sin() * 3.0)).collect();
+        let mut x: Vec<f32> = (0..4099).map(|i| (i as f32 * 0.37).sin() * 3.0).collect();
         x.extend((0..=999).map(|k| -3.0 + k as f32 * (6.0 / 999.0)));
         let b = Binning::new(&tracks(&x, 1, x.len()), 1000).unwrap();
         let mut base = vec![0u32; x.len()];

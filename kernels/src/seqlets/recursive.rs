@@ -200,8 +200,7 @@ pub(crate) fn call_rows<T: Attribution>(
             },
         )
         .collect();
-    let seqlets: Vec<Seqlet> = per_task.into_iter().flatten().collect();
-    sort_by_p_value(seqlets)
+    sort_blocks_by_p_value(per_task)
 }
 
 /// Sets the attribution of the seqlets `out[a..b]` of each `(r, a, b)` in `spans` from the
@@ -227,13 +226,46 @@ pub(crate) fn fill_attributions<'a, T: Attribution>(
     }
 }
 
-/// Sorts stably by p-value (non-negative, so their bit patterns sort as the values do): an
-/// unstable sort of (bits, calling index) pairs, which are distinct, gives the stable order.
+/// Sorts stably by p-value: a least-significant-digit radix sort of the p-values' bit
+/// patterns (non-negative floats sort as their bits do), which keeps ties in calling order.
 pub(crate) fn sort_by_p_value(seqlets: Vec<Seqlet>) -> Vec<Seqlet> {
-    let mut keys: Vec<(u64, usize)> =
-        seqlets.iter().enumerate().map(|(i, s)| (s.p_value.to_bits(), i)).collect();
-    keys.par_sort_unstable();
-    keys.into_iter().map(|(_, i)| seqlets[i]).collect()
+    sort_blocks_by_p_value(vec![seqlets])
+}
+
+/// [`sort_by_p_value`] of the concatenated `blocks`, without concatenating them first.
+pub(crate) fn sort_blocks_by_p_value(blocks: Vec<Vec<Seqlet>>) -> Vec<Seqlet> {
+    const DIGIT: u32 = 11;
+    const MASK: u64 = (1 << DIGIT) - 1;
+    // (p-value bits, block << 32 | index in the block)
+    let mut keys: Vec<(u64, u64)> = blocks
+        .iter()
+        .enumerate()
+        .flat_map(|(b, v)| v.iter().enumerate().map(move |(i, s)| (s.p_value.to_bits(), (b as u64) << 32 | i as u64)))
+        .collect();
+    let n = keys.len();
+    let mut spare = vec![(0, 0); n];
+    for shift in (0..u64::BITS).step_by(DIGIT as usize) {
+        let mut at = [0usize; 1 << DIGIT];
+        for &(k, _) in &keys {
+            at[((k >> shift) & MASK) as usize] += 1;
+        }
+        // A digit every key shares moves nothing.
+        if at.contains(&n) {
+            continue;
+        }
+        let mut start = 0;
+        for c in &mut at {
+            (*c, start) = (start, start + *c);
+        }
+        for &e in &keys {
+            let d = ((e.0 >> shift) & MASK) as usize;
+            spare[at[d]] = e;
+            at[d] += 1;
+        }
+        std::mem::swap(&mut keys, &mut spare);
+    }
+    drop(spare);
+    keys.into_iter().map(|(_, at)| blocks[(at >> 32) as usize][(at & u64::from(u32::MAX)) as usize]).collect()
 }
 
 #[cfg(test)]
@@ -355,6 +387,16 @@ mod tests {
         let one = run(1);
         assert!(one.len() > 100);
         assert_eq!(one, run(3));
+    }
+
+    #[test]
+    fn the_radix_sort_is_stable_by_p_value() {
+        let s = |e, p| Seqlet { example_idx: e, start: 0, end: 4, attribution: 0.0, p_value: p };
+        let p = [0.5, 1e-300, 0.0, 0.25, 1e-12, 0.5, 0.0, 3e-8, 1e-12, 1.0];
+        let got = sort_by_p_value(p.iter().enumerate().map(|(i, &p)| s(i, p)).collect());
+        let order: Vec<usize> = got.iter().map(|s| s.example_idx).collect();
+        assert_eq!(order, [2, 6, 1, 4, 8, 7, 3, 0, 5, 9]);
+        assert!(sort_by_p_value(Vec::new()).is_empty());
     }
 
     #[test]

@@ -23,12 +23,12 @@ use super::Seqlet;
 use super::decode::{SCREEN, Segment, Workspace, screen};
 use super::input::{Attribution, Tracks};
 use super::null::{Binning, NullTables, SPLIT, count_into};
-use super::recursive::{ROWS_PER_TASK, RecursiveOptions, call_rows, fill_attributions, sort_by_p_value};
+use super::recursive::{ROWS_PER_TASK, RecursiveOptions, call_rows, fill_attributions, sort_blocks_by_p_value};
 use crate::simd::{dispatch, multiversion};
 
 /// The screening bound of the histogram pass is the cutoff of a sample's null at this many
 /// times the threshold.
-const SLACK: f64 = 4.0;
+const SLACK: f64 = 2.0;
 /// Above this (threshold × [`SLACK`]), too many windows pass the screen for it to pay.
 const MAX_SCREENED_P: f64 = 0.1;
 /// Rows of the sample the screening bound comes from (spread evenly over the array).
@@ -42,13 +42,13 @@ pub(crate) struct Prescreen {
 
 impl Prescreen {
     /// The bound for a call with `o` on `x`, or `None` when the threshold is too large for the
-    /// two-pass route to pay.
+    /// two-pass route to pay (or bins and positions do not fit the segments' 16 and 32 bits).
     pub fn new<T: Attribution>(x: &Tracks<'_, T>, bins: &Binning<T>, o: &RecursiveOptions) -> Option<Self> {
         let p = o.threshold * SLACK;
-        if p > MAX_SCREENED_P {
+        let l = x.l();
+        if p > MAX_SCREENED_P || bins.n_bins() > 1 << 16 || u32::try_from(l).is_err() {
             return None;
         }
-        let l = x.l();
         let n = x.values().len() / l;
         let stride = n.div_ceil(SAMPLE_ROWS).max(1);
         let sample: Vec<&[T]> = x.values().chunks(l).step_by(stride).collect();
@@ -84,7 +84,7 @@ struct Block {
     /// The segments of every row, row after row.
     segments: Vec<Segment>,
     /// The bins of every segment, one after the other.
-    bins: Vec<u32>,
+    bins: Vec<u16>,
 }
 
 /// The per-thread state of the histogram pass.
@@ -151,13 +151,19 @@ fn scan_row<T: Attribution>(scan: &mut Scan, block: &mut Block, row: &[T], bins:
         let row_bins = &scan.row_bins;
         let mut close = |s: Segment| {
             segments.push(s);
-            kept.extend_from_slice(&row_bins[s.start..s.end]);
+            // Below 2^16: checked by `Prescreen::new`.
+            kept.extend(row_bins[s.range()].iter().map(|&b| b as u16));
         };
-        screen(row_bins, l + 1 - min_len, min_len, cut_lo, &mut scan.sums, |k, _| match &mut open {
-            Some(s) if k <= s.end => s.end = k + min_len,
-            _ => {
-                if let Some(s) = open.replace(Segment { start: k, end: k + min_len }) {
-                    close(s);
+        // Positions fit in 32 bits (checked by `Prescreen::new`).
+        let len = min_len as u32;
+        screen(row_bins, l + 1 - min_len, min_len, cut_lo, &mut scan.sums, |k, _| {
+            let k = k as u32;
+            match &mut open {
+                Some(s) if k <= s.end => s.end = k + len,
+                _ => {
+                    if let Some(s) = open.replace(Segment { start: k, end: k + len }) {
+                        close(s);
+                    }
                 }
             }
         });
@@ -257,7 +263,8 @@ pub(crate) fn call<T: Attribution>(
             },
         )
         .collect();
-    sort_by_p_value(per_block.into_iter().flatten().collect())
+    drop(blocks);
+    sort_blocks_by_p_value(per_block)
 }
 
 /// Whether every partial sum of `row` in float64, in any order, is exact: the values are
