@@ -137,7 +137,8 @@ fn column_stats_impl(
     // their order does not matter.
     let scale = (n_median_bins - 1) as f64;
     let StatsScratch { bins, idx } = scratch;
-    idx.clear();
+    // Every index is written below; only growth needs initialising.
+    idx.truncate(g.len());
     idx.resize(g.len(), 0);
     median_indices(g, (min, r, scale), idx);
     bins.clear();
