@@ -66,30 +66,36 @@ impl PairedActivations<'_> {
         if gr.is_some_and(|g| g.len() != b * w) || self.example_of.iter().any(|&i| i >= e) {
             return None;
         }
-        // ReLU (every layer of the zoo's CNNs) gets a loop of its own, free of the match.
-        let half = |g: &[f32], reference: bool| match act {
-            Activation::Relu => self.half(g, reference, |x| f32::from(u8::from(x > 0.0))),
-            _ => self.half(g, reference, |x| act.derivative_at(x).unwrap_or(0.0)),
-        };
+        let half = |g: &[f32], reference: bool| self.half(act, g, reference);
         Some((half(gx, false), gr.map(|gr| half(gr, true))))
     }
 
     /// One half's rescaled gradient: `g · Δv/Δu`, or `g · f'(u)` of the half's own input where
-    /// `|Δu|` is below the threshold.
-    fn half(&self, g: &[f32], reference: bool, derivative: impl Fn(f32) -> f32 + Sync + Send) -> Vec<f32> {
+    /// `|Δu|` is below the threshold. ReLU (every layer of the zoo's CNNs) gets a loop of its
+    /// own that vectorises: `v = max(u, 0)` recomputed (the forward pass's very bits) instead of
+    /// read, and its derivative inline.
+    fn half(&self, act: &Activation, g: &[f32], reference: bool) -> Vec<f32> {
         let (w, e) = (self.width, self.examples);
         let threshold = RESCALE_THRESHOLD as f32;
         crate::conv::build_chunks(self.pairs() * w, w, || (), |_, p, out| {
-            let ex = self.example_of[p] * w;
-            let rf = (e + p) * w;
-            let (ux, vx) = (&self.u[ex..ex + w], &self.v[ex..ex + w]);
-            let (ur, vr) = (&self.u[rf..rf + w], &self.v[rf..rf + w]);
-            let own = if reference { ur } else { ux };
+            let (ex, rf) = (self.example_of[p] * w, (e + p) * w);
+            let (ux, ur) = (&self.u[ex..ex + w], &self.u[rf..rf + w]);
             let g = &g[p * w..(p + 1) * w];
-            let inputs = ux.iter().zip(ur).zip(vx.iter().zip(vr)).zip(own);
-            for ((o, &g), (((&a, &b), (&va, &vb)), &at)) in out.iter_mut().zip(g).zip(inputs) {
+            if *act == Activation::Relu {
+                for ((o, &g), (&a, &b)) in out.iter_mut().zip(g).zip(ux.iter().zip(ur)) {
+                    let du = a - b;
+                    let own = if reference { b } else { a };
+                    let slope = if own > 0.0 { 1.0 } else { 0.0 };
+                    *o = g * if du.abs() < threshold { slope } else { (a.max(0.0) - b.max(0.0)) / du };
+                }
+                return;
+            }
+            let (vx, vr) = (&self.v[ex..ex + w], &self.v[rf..rf + w]);
+            let inputs = ux.iter().zip(ur).zip(vx.iter().zip(vr));
+            for ((o, &g), ((&a, &b), (&va, &vb))) in out.iter_mut().zip(g).zip(inputs) {
                 let du = a - b;
-                *o = g * if du.abs() < threshold { derivative(at) } else { (va - vb) / du };
+                let own = if reference { b } else { a };
+                *o = g * if du.abs() < threshold { act.derivative_at(own).unwrap_or(0.0) } else { (va - vb) / du };
             }
         })
     }

@@ -86,14 +86,12 @@ pub(crate) fn broadcast_dims(a: &[usize], b: &[usize]) -> OpResult<Vec<usize>> {
 /// host loop may run).
 pub(crate) fn binary<B: Backend>(
     op: BinaryOp,
-    inputs: &[Value<B>],
+    inputs: Vec<Value<B>>,
     device: &B::Device,
     untracked: bool,
 ) -> OpResult<Value<B>> {
-    let (a, b) = match inputs {
-        [a, b] => (a, b),
-        _ => return Err(format!("expected 2 inputs, got {}", inputs.len())),
-    };
+    let [a, b]: [Value<B>; 2] =
+        inputs.try_into().map_err(|v: Vec<Value<B>>| format!("expected 2 inputs, got {}", v.len()))?;
     match (a, b) {
         (Value::Ints(x), Value::Ints(y)) => {
             let dims = broadcast_dims(&x.dims, &y.dims)?;
@@ -114,19 +112,25 @@ pub(crate) fn binary<B: Backend>(
                 ));
             }
             Ok(Value::Ints(Ints {
-                values: (0..n).map(|i| op.apply_i64(at(x, i), at(y, i))).collect(),
+                values: (0..n).map(|i| op.apply_i64(at(&x, i), at(&y, i))).collect(),
                 dims,
             }))
         }
-        (Value::Float(x), Value::Float(y)) if untracked && op == BinaryOp::Add && x.dims() == y.dims() => {
-            // A residual connection: one parallel pass.
+        (Value::Float(mut x), Value::Float(mut y)) if untracked && op == BinaryOp::Add && x.dims() == y.dims() => {
+            // A residual connection: one parallel pass, in place in an operand nothing else holds.
+            if super::host::add_assign::<B>(&mut x.0, &y.0) {
+                return Ok(Value::Float(x));
+            }
+            if super::host::add_assign::<B>(&mut y.0, &x.0) {
+                return Ok(Value::Float(y));
+            }
             match super::host::sum::<B>(&x.0, &y.0) {
                 Some(t) => Ok(Value::Float(DynTensor(t))),
-                None => Ok(Value::Float(DynTensor(op.apply::<B>(x.0.clone(), y.0.clone())))),
+                None => Ok(Value::Float(DynTensor(op.apply::<B>(x.0, y.0)))),
             }
         }
-        _ => {
-            let (x, y) = (to_float(a, device), to_float(b, device));
+        (a, b) => {
+            let (x, y) = (to_float(&a, device), to_float(&b, device));
             let dims = broadcast_dims(&x.dims(), &y.dims())?;
             let lift = |t: DynTensor<B>| {
                 let d = t.dims();
@@ -196,7 +200,7 @@ mod tests {
             &device,
         ));
         let row = Value::Float(DynTensor::from_f32(vec![10.0, 20.0], &[2], &device));
-        let Value::Float(y) = binary(BinaryOp::Sub, &[x.clone(), row], &device, false).unwrap() else {
+        let Value::Float(y) = binary(BinaryOp::Sub, vec![x.clone(), row], &device, false).unwrap() else {
             unreachable!()
         };
         assert_eq!(
@@ -204,7 +208,7 @@ mod tests {
             vec![-9.0, -18.0, -7.0, -16.0]
         );
         let two = Value::Ints(Ints::scalar(2));
-        let Value::Float(y) = binary(BinaryOp::Mul, &[x, two.clone()], &device, false).unwrap() else {
+        let Value::Float(y) = binary(BinaryOp::Mul, vec![x, two.clone()], &device, false).unwrap() else {
             unreachable!()
         };
         assert_eq!(
@@ -212,7 +216,7 @@ mod tests {
             vec![2.0, 4.0, 6.0, 8.0]
         );
         let len = Value::Ints(Ints::vector(vec![2114]));
-        let Value::Ints(d) = binary::<Flex>(BinaryOp::Div, &[len, two], &device, false).unwrap() else {
+        let Value::Ints(d) = binary::<Flex>(BinaryOp::Div, vec![len, two], &device, false).unwrap() else {
             unreachable!()
         };
         assert_eq!(d.values, vec![1057]);

@@ -343,7 +343,7 @@ impl<B: Backend> Op<B> {
                 float(&mut inputs, 0)?,
                 float(&mut inputs, 1)?,
             )?)),
-            Op::Binary(op) => one(elementwise::binary(*op, &inputs, device, rules.untracked())?),
+            Op::Binary(op) => one(elementwise::binary(*op, inputs, device, rules.untracked())?),
             Op::Scalar {
                 op,
                 value,
