@@ -157,10 +157,10 @@ fn window_max(pool: &MaxPool1d, row: &[f32], o: usize) -> (f32, Option<usize>) {
     let mut best = (f32::NEG_INFINITY, None);
     for k in 0..pool.kernel {
         let Some(i) = (o * pool.stride + k * pool.dilation).checked_sub(pool.padding) else { continue };
-        if let Some(&v) = row.get(i) {
-            if best.1.is_none() || v > best.0 {
-                best = (v, Some(i));
-            }
+        if let Some(&v) = row.get(i)
+            && (best.1.is_none() || v > best.0)
+        {
+            best = (v, Some(i));
         }
     }
     best

@@ -195,7 +195,7 @@ pub(crate) fn unslice<B: Backend>(g: &FloatTensor<B>, dims: &[usize], ranges: &[
             let i = rest % dims[axis];
             rest /= dims[axis];
             let (s, _, st) = ranges[axis];
-            if i < s || (i - s) % st != 0 || (i - s) / st >= view.dims[axis] {
+            if i < s || !(i - s).is_multiple_of(st) || (i - s) / st >= view.dims[axis] {
                 return;
             }
             src += (i - s) / st * stride;

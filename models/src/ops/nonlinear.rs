@@ -41,10 +41,11 @@ pub(crate) fn activation<B: Backend, N: Nonlinear<B>>(
 ) -> OpResult<DynTensor<B>> {
     let dims = x.dims();
     // ReLU exactly as Burn's CPU backend computes it, in one parallel pass.
-    if rules.untracked() && *act == Activation::Relu {
-        if let Some(y) = super::host::map::<B>(&x.0, |v| v.max(0.0)) {
-            return Ok(DynTensor(y));
-        }
+    if rules.untracked()
+        && *act == Activation::Relu
+        && let Some(y) = super::host::map::<B>(&x.0, |v| v.max(0.0))
+    {
+        return Ok(DynTensor(y));
     }
     with_rank!(dims.len(), D => Ok(DynTensor::from_tensor(rules.activation(act, x.typed::<D>()))), Err(rank_error(&dims)))
 }

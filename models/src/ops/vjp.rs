@@ -479,10 +479,10 @@ impl<B: Backend> Op<B> {
             }
             Op::Activation(act) => {
                 let input = tape.saved.ok_or("the activation input was not kept")?;
-                if let (true, Some(output)) = (pairing.host, tape.output) {
-                    if let Some(g) = rescale_on_host(act, input.clone(), output, g.clone(), pairing)? {
-                        return Ok(only(g));
-                    }
+                if let (true, Some(output)) = (pairing.host, tape.output)
+                    && let Some(g) = rescale_on_host(act, input.clone(), output, g.clone(), pairing)?
+                {
+                    return Ok(only(g));
                 }
                 let (ux, ur) = split_rows::<B>(input, pairing);
                 let rank = float_dims::<B>(&ux).len();
