@@ -42,11 +42,12 @@ pub(crate) struct Prescreen {
 
 impl Prescreen {
     /// The bound for a call with `o` on `x`, or `None` when the threshold is too large for the
-    /// two-pass route to pay (or bins and positions do not fit the segments' 16 and 32 bits).
+    /// two-pass route to pay (or bins and positions do not fit the segments' 16 and 32 bits,
+    /// or the sample's counts 32 bits).
     pub fn new<T: Attribution>(x: &Tracks<'_, T>, bins: &Binning<T>, o: &RecursiveOptions) -> Option<Self> {
         let p = o.threshold * SLACK;
         let l = x.l();
-        if p > MAX_SCREENED_P || bins.n_bins() > 1 << 16 || u32::try_from(l).is_err() {
+        if p > MAX_SCREENED_P || bins.n_bins() > 1 << 16 || l > 1 << 24 {
             return None;
         }
         let n = x.values().len() / l;
