@@ -11,8 +11,9 @@
 //! Identical query columns are computed once per call: their distance row, min, max and median
 //! always, their binned scores and histogram whenever the same column meets the same
 //! `(i_min, bin_scale)` in several queries. For one-hot queries (seqlet annotation) that covers
-//! every column, so the per-query work is the null and the alignment scan. The results are the
-//! same bits either way.
+//! every column, so the per-query work is the null and the alignment scan; on the fast null
+//! their scan runs 16 queries of one width and class at a time (`batch.rs`). The results are
+//! the same bits either way.
 //!
 //! By default (`exact: false`) the null is not memelite's fold of whole distributions: the
 //! p-value of each best alignment comes from the upper tails of the spans it folds
