@@ -18,6 +18,7 @@
 //! # Ok::<(), motiflift_kernels::Error>(())
 //! ```
 
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
 use rayon::prelude::*;
@@ -90,7 +91,17 @@ pub fn conv1d(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &Conv1dGeometry) ->
     }
     let t = g.check("conv1d", &sizes)?;
     let row = c * g.len;
-    let y = build_chunks(g.batch * o * t, o * t, || vec![0f32; c * k * t], |cols, b, yb| {
+    let fill = |cols: &mut Vec<f32>, b: usize, yb: &mut [MaybeUninit<f32>]| {
+        // Each output row starts as its bias (zero without one): one pass, no zeroing first.
+        for (r, y) in yb.chunks_mut(t).enumerate() {
+            let v = bias.map_or(0.0, |b| b[r]);
+            for y in y {
+                y.write(v);
+            }
+        }
+        // SAFETY: every element was initialised just above (`yb` has `o` rows of `t`), and
+        // `MaybeUninit<f32>` has the layout of `f32`.
+        let yb = unsafe { std::slice::from_raw_parts_mut(yb.as_mut_ptr().cast::<f32>(), yb.len()) };
         let xb = &x[b * row..(b + 1) * row];
         // cols[(i·k + j), s] = x[i, s + j·d − pad_before], zero outside the row.
         for tap in taps(g, t) {
@@ -99,14 +110,11 @@ pub fn conv1d(x: &[f32], w: &[f32], bias: Option<&[f32]>, g: &Conv1dGeometry) ->
             col[tap.span.end..].fill(0.0);
             col[tap.span.clone()].copy_from_slice(&xb[tap.input..tap.input + tap.span.len()]);
         }
-        if let Some(b) = bias {
-            for (row, &v) in yb.chunks_mut(t).zip(b) {
-                row.fill(v);
-            }
-        }
         let cols = Strided { data: cols, row_stride: t };
         matmul(yb, t, bias.is_some(), w, c * k, cols, o, t);
-    });
+    };
+    // SAFETY: `fill` initialises its whole chunk before anything else.
+    let y = unsafe { build_chunks_overwritten(g.batch * o * t, o * t, || vec![0f32; c * k * t], fill) };
     Ok(y)
 }
 
@@ -161,22 +169,40 @@ pub fn build_chunks<T>(
     init: impl Fn() -> T + Sync + Send,
     fill: impl Fn(&mut T, usize, &mut [f32]) + Sync + Send,
 ) -> Vec<f32> {
+    let zeroed = |scratch: &mut T, i: usize, values: &mut [MaybeUninit<f32>]| {
+        for v in values.iter_mut() {
+            v.write(0.0);
+        }
+        // SAFETY: every element was initialised just above, and `MaybeUninit<f32>` has the
+        // layout of `f32`.
+        let values = unsafe { std::slice::from_raw_parts_mut(values.as_mut_ptr().cast::<f32>(), values.len()) };
+        fill(scratch, i, values);
+    };
+    // SAFETY: `zeroed` initialises every element of each chunk.
+    unsafe { build_chunks_overwritten(len, chunk, init, zeroed) }
+}
+
+/// [`build_chunks`] for a `fill` that writes every value of its chunk: nothing is zeroed first.
+///
+/// # Safety
+///
+/// `fill` must initialise every element of the chunk it is given.
+pub(crate) unsafe fn build_chunks_overwritten<T>(
+    len: usize,
+    chunk: usize,
+    init: impl Fn() -> T + Sync + Send,
+    fill: impl Fn(&mut T, usize, &mut [MaybeUninit<f32>]) + Sync + Send,
+) -> Vec<f32> {
     let n = if chunk == 0 { 0 } else { len };
     let mut out: Vec<f32> = Vec::with_capacity(n);
     if n == 0 {
         return out;
     }
-    out.spare_capacity_mut()[..n].par_chunks_mut(chunk).enumerate().for_each_init(init, |scratch, (r, row)| {
-        for v in row.iter_mut() {
-            v.write(0.0);
-        }
-        // SAFETY: every element of `row` was initialised just above, and `MaybeUninit<f32>` has
-        // the layout of `f32`.
-        let row = unsafe { std::slice::from_raw_parts_mut(row.as_mut_ptr().cast::<f32>(), row.len()) };
-        fill(scratch, r, row);
+    out.spare_capacity_mut()[..n].par_chunks_mut(chunk).enumerate().for_each_init(init, |scratch, (i, values)| {
+        fill(scratch, i, values);
     });
-    // SAFETY: the chunks above cover the first `n` elements, each initialised (a panic in
-    // `fill` propagates before this line).
+    // SAFETY: the chunks above cover the first `n` elements, each initialised by `fill` (the
+    // caller's contract; a panic in `fill` propagates before this line).
     unsafe { out.set_len(n) };
     out
 }

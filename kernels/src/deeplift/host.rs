@@ -5,6 +5,8 @@
 //! Also the parallel elementwise loops of the host forward and backward sweeps ([`sum`],
 //! [`map`]): Burn's CPU backend runs them on one thread.
 
+use std::mem::MaybeUninit;
+
 use super::{Activation, MaxPool1d};
 use super::rules::RESCALE_THRESHOLD;
 
@@ -77,7 +79,7 @@ impl PairedActivations<'_> {
     fn half(&self, act: &Activation, g: &[f32], reference: bool) -> Vec<f32> {
         let (w, e) = (self.width, self.examples);
         let threshold = RESCALE_THRESHOLD as f32;
-        crate::conv::build_chunks(self.pairs() * w, w, || (), |_, p, out| {
+        let fill = |_: &mut (), p: usize, out: &mut [MaybeUninit<f32>]| {
             let (ex, rf) = (self.example_of[p] * w, (e + p) * w);
             let (ux, ur) = (&self.u[ex..ex + w], &self.u[rf..rf + w]);
             let g = &g[p * w..(p + 1) * w];
@@ -86,7 +88,7 @@ impl PairedActivations<'_> {
                     let du = a - b;
                     let own = if reference { b } else { a };
                     let slope = if own > 0.0 { 1.0 } else { 0.0 };
-                    *o = g * if du.abs() < threshold { slope } else { (a.max(0.0) - b.max(0.0)) / du };
+                    o.write(g * if du.abs() < threshold { slope } else { (a.max(0.0) - b.max(0.0)) / du });
                 }
                 return;
             }
@@ -95,9 +97,12 @@ impl PairedActivations<'_> {
             for ((o, &g), ((&a, &b), (&va, &vb))) in out.iter_mut().zip(g).zip(inputs) {
                 let du = a - b;
                 let own = if reference { b } else { a };
-                *o = g * if du.abs() < threshold { act.derivative_at(own).unwrap_or(0.0) } else { (va - vb) / du };
+                o.write(g * if du.abs() < threshold { act.derivative_at(own).unwrap_or(0.0) } else { (va - vb) / du });
             }
-        })
+        };
+        // SAFETY: `fill` writes every value of its row: `ux`, `ur`, `g` (and `vx`, `vr`) are
+        // `w` long, as is the row.
+        unsafe { crate::conv::build_chunks_overwritten(self.pairs() * w, w, || (), fill) }
     }
 }
 
@@ -111,12 +116,14 @@ const CHUNK: usize = 1 << 14;
 /// ```
 pub fn sum(a: &[f32], b: &[f32]) -> Option<Vec<f32>> {
     (a.len() == b.len()).then(|| {
-        crate::conv::build_chunks(a.len(), CHUNK, || (), |_, i, out| {
+        let fill = |_: &mut (), i: usize, out: &mut [MaybeUninit<f32>]| {
             let (a, b) = (&a[i * CHUNK..i * CHUNK + out.len()], &b[i * CHUNK..i * CHUNK + out.len()]);
             for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
-                *o = a + b;
+                o.write(a + b);
             }
-        })
+        };
+        // SAFETY: `a` and `b` are sliced to the chunk's length, so `fill` writes every value.
+        unsafe { crate::conv::build_chunks_overwritten(a.len(), CHUNK, || (), fill) }
     })
 }
 
@@ -127,12 +134,14 @@ pub fn sum(a: &[f32], b: &[f32]) -> Option<Vec<f32>> {
 /// assert_eq!(y, vec![0.0, 2.0]);
 /// ```
 pub fn map(x: &[f32], f: impl Fn(f32) -> f32 + Sync + Send) -> Vec<f32> {
-    crate::conv::build_chunks(x.len(), CHUNK, || (), |_, i, out| {
+    let fill = |_: &mut (), i: usize, out: &mut [MaybeUninit<f32>]| {
         let x = &x[i * CHUNK..i * CHUNK + out.len()];
         for (o, &x) in out.iter_mut().zip(x) {
-            *o = f(x);
+            o.write(f(x));
         }
-    })
+    };
+    // SAFETY: `x` is sliced to the chunk's length, so `fill` writes every value.
+    unsafe { crate::conv::build_chunks_overwritten(x.len(), CHUNK, || (), fill) }
 }
 
 /// The output length of a max-pool over `len` positions, as Burn's CPU backend computes it.
