@@ -20,6 +20,15 @@ pub(crate) struct Entry {
     pub tm: f64,
 }
 
+impl Entry {
+    /// A span of the shortest length, whose prefix and triangle maxima are its own p-value
+    /// `tail[sum]`.
+    fn shortest(k: usize, sum: u32, tail: &[f64]) -> Self {
+        let p = tail[sum as usize];
+        Self { k, sum, pm: p, tm: p }
+    }
+}
+
 /// Reusable per-thread buffers for decoding examples of length `l`.
 #[derive(Debug)]
 pub(crate) struct Workspace {
@@ -97,7 +106,7 @@ impl Workspace {
             let r = null.tail(min_len);
             let cands = &mut self.cands;
             dispatch!(screen(&self.bins, l + 1 - min_len, min_len, cut, &mut self.sums, |k, sum| {
-                cands.push(Entry { k, sum, pm: r[sum as usize], tm: r[sum as usize] });
+                cands.push(Entry::shortest(k, sum, r));
             }));
         }
         self.extend(null, min_len, max_len, threshold)
@@ -133,8 +142,7 @@ impl Workspace {
                     sum = sum + b[k + min_len - 1] - b[k - 1];
                 }
                 if sum >= cut {
-                    let k = s.start as usize + k;
-                    self.cands.push(Entry { k, sum, pm: r[sum as usize], tm: r[sum as usize] });
+                    self.cands.push(Entry::shortest(s.start as usize + k, sum, r));
                 }
             }
         }

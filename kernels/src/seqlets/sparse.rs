@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use super::Seqlet;
 use super::decode::{SCREEN, Segment, Workspace, screen};
 use super::input::{Attribution, Tracks};
-use super::null::{Binning, NullTables, SPLIT, count_into};
+use super::null::{Binning, NullTables, SPLIT, bin_counts, count_into};
 use super::recursive::{ROWS_PER_TASK, RecursiveOptions, call_rows, fill_attributions, sort_blocks_by_p_value};
 use crate::simd::{dispatch, multiversion};
 
@@ -42,33 +42,23 @@ pub(crate) struct Prescreen {
 
 impl Prescreen {
     /// The bound for a call with `o` on `x`, or `None` when the threshold is too large for the
-    /// two-pass route to pay (or bins and positions do not fit the segments' 16 and 32 bits,
-    /// or the sample's counts 32 bits).
+    /// two-pass route to pay (or bins and positions do not fit the segments' 16 and 32 bits).
     pub fn new<T: Attribution>(x: &Tracks<'_, T>, bins: &Binning<T>, o: &RecursiveOptions) -> Option<Self> {
         let p = o.threshold * SLACK;
         let l = x.l();
-        if p > MAX_SCREENED_P || bins.n_bins() > 1 << 16 || l > 1 << 24 {
+        if p > MAX_SCREENED_P || bins.n_bins() > 1 << 16 || u32::try_from(l).is_err() {
             return None;
         }
         let n = x.values().len() / l;
         let stride = n.div_ceil(SAMPLE_ROWS).max(1);
         let sample: Vec<&[T]> = x.values().chunks(l).step_by(stride).collect();
-        let n_bins = bins.n_bins();
         let counts = sample
             .par_iter()
-            .map(|row| {
-                let mut h = vec![0u32; SPLIT * n_bins];
-                let mut buf = vec![0u32; l];
-                bins.bins_into(row, &mut buf);
-                count_into(&mut h, n_bins, &buf);
-                h
-            })
+            .map(|row| bin_counts(row, bins))
             .reduce_with(|mut a, b| {
                 a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
                 a
             })?;
-        let counts: Vec<u64> =
-            (0..n_bins).map(|k| (0..SPLIT).map(|s| u64::from(counts[s * n_bins + k])).sum()).collect();
         let null = NullTables::from_counts(&counts, (sample.len() * l) as f64, o.min_seqlet_len);
         Some(Self { cut_lo: null.cutoff(o.min_seqlet_len, p) as u32 })
     }
