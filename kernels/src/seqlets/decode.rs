@@ -33,8 +33,6 @@ impl Entry {
 #[derive(Debug)]
 pub(crate) struct Workspace {
     bins: Vec<u32>,
-    /// Bin sums of the spans of the shortest length, by start.
-    sums: Vec<u32>,
     /// Prefix sums of up to [`LANES`] rows, interleaved: `x_csum[j * LANES + r]`.
     x_csum: Vec<f64>,
     /// The candidates of every length, shortest first, each length sorted by `(PM, k)`
@@ -77,7 +75,6 @@ impl Workspace {
         Self {
             // Zeros past the row, so that the screening reads whole blocks.
             bins: vec![0; l + SCREEN],
-            sums: vec![0; l + SCREEN],
             x_csum: vec![0.0; (l + 1) * LANES],
             cands: Vec::with_capacity(4 * l),
             ends: Vec::with_capacity(n_lens),
@@ -105,7 +102,7 @@ impl Workspace {
             let cut = null.cutoff(min_len, threshold) as u32;
             let r = null.tail(min_len);
             let cands = &mut self.cands;
-            dispatch!(screen(&self.bins, l + 1 - min_len, min_len, cut, &mut self.sums, |k, sum| {
+            dispatch!(screen(&self.bins, l + 1 - min_len, min_len, cut, |k, sum| {
                 cands.push(Entry::shortest(k, sum, r));
             }));
         }
@@ -158,13 +155,7 @@ impl Workspace {
     /// Visits the candidates built by [`Workspace::build`] as tangermeme's decoder does at
     /// `threshold` (at most the one they were built for) and calls `emit` for each span called.
     /// Returns the number of spans called.
-    pub fn decode(
-        &mut self,
-        null: &NullTables,
-        max_len: usize,
-        threshold: f64,
-        mut emit: impl FnMut(Call),
-    ) -> usize {
+    pub fn decode(&mut self, null: &NullTables, max_len: usize, threshold: f64, mut emit: impl FnMut(Call)) -> usize {
         self.stamp += 1;
         let stamp = self.stamp;
         let mut n = 0;
@@ -252,42 +243,39 @@ fn extend_kernel(ws: &mut Workspace, null: &NullTables, min_len: usize, max_len:
 multiversion!(extend_kernel(ws: &mut Workspace, null: &NullTables, min_len: usize, max_len: usize, threshold: f64));
 
 /// Calls `hit(k, sum)`, in order of `k`, for every start `k < n_starts` whose `len` bins
-/// `bins[k..k + len]` sum to at least `cut` (p < threshold for `cut` the null's cutoff). `bins` extends at least [`SCREEN`] − 1 values past
-/// the last start's span (their sums are computed, never reported); `sums` is scratch of at
-/// least `n_starts + SCREEN` values.
+/// `bins[k..k + len]` sum to at least `cut` (p < threshold for `cut` the null's cutoff).
+/// `bins` extends at least [`SCREEN`] − 1 values past the last start's span (their sums are
+/// computed, never reported).
 #[inline(always)]
-pub(crate) fn screen(
-    bins: &[u32],
-    n_starts: usize,
-    len: usize,
-    cut: u32,
-    sums: &mut [u32],
-    mut hit: impl FnMut(usize, u32),
-) {
-    // Most spans are far from the cutoff, so the sums of every start are built and screened
-    // by blocks, with loops that vectorise.
-    let sums = &mut sums[..n_starts.div_ceil(SCREEN) * SCREEN];
-    sums.copy_from_slice(&bins[..sums.len()]);
-    for j in 1..len {
-        for (s, &b) in sums.iter_mut().zip(&bins[j..]) {
-            *s += b;
+pub(crate) fn screen(bins: &[u32], n_starts: usize, len: usize, cut: u32, mut hit: impl FnMut(usize, u32)) {
+    // Most spans are far from the cutoff, so the sums of [`SCREEN`] starts are built at once
+    // in registers (a loop that vectorises) and screened by a mask.
+    for c in 0..n_starts.div_ceil(SCREEN) {
+        let window = &bins[c * SCREEN..c * SCREEN + SCREEN + len - 1];
+        let mut sums = [0u32; SCREEN];
+        for j in 0..len {
+            let w: &[u32; SCREEN] = window[j..j + SCREEN].try_into().expect("a block of SCREEN bins");
+            for (s, &b) in sums.iter_mut().zip(w) {
+                *s += b;
+            }
         }
-    }
-    for (c, block) in sums.chunks_exact(SCREEN).enumerate() {
-        let mut hits = block.iter().enumerate().fold(0u64, |m, (i, &v)| m | (u64::from(v >= cut) << i));
+        let mut hits = 0u64;
+        for (i, &s) in sums.iter().enumerate() {
+            hits |= u64::from(s >= cut) << i;
+        }
         let past_last = (c + 1) * SCREEN;
         if past_last > n_starts {
             hits &= u64::MAX >> (past_last - n_starts);
         }
         while hits != 0 {
             let i = hits.trailing_zeros() as usize;
-            hit(c * SCREEN + i, block[i]);
+            hit(c * SCREEN + i, sums[i]);
             hits &= hits - 1;
         }
     }
 }
 
-multiversion!(screen(bins: &[u32], n_starts: usize, len: usize, cut: u32, sums: &mut [u32], hit: impl FnMut(usize, u32)));
+multiversion!(screen(bins: &[u32], n_starts: usize, len: usize, cut: u32, hit: impl FnMut(usize, u32)));
 
 /// [`Workspace::prefix_sums`] of rows cut to one length: `out[j * LANES + r]` is the sum of
 /// `lanes[r][..=j]`, added in order from 0.0.

@@ -221,23 +221,25 @@ impl NullTables {
         let n_bins = counts.len();
         let f: Vec<f64> = counts.iter().map(|&c| c as f64 / total).collect();
         // The nonzero bins in descending order: ascending i = m - j in every output sum.
-        let nz: Vec<(usize, f64)> =
-            (0..n_bins).rev().filter(|&j| f[j] != 0.0).map(|j| (j, f[j])).collect();
+        let nz: Vec<(usize, f64)> = (0..n_bins).rev().filter(|&j| f[j] != 0.0).map(|j| (j, f[j])).collect();
 
         let mut tails = Vec::with_capacity(max_len);
-        // Row L of the sum distribution (n_bins * L entries, the last one zero) at offset
-        // `pad` of `cur`, between zeros, so that every block of outputs reads whole slices.
-        // The convolution reads the previous row from SHIFTS copies of it, copy s shifted s
-        // values left, so that each slice it reads starts on a 32-byte boundary. Rows only
-        // grow, so writing a row over the previous one leaves zeros around it.
+        // Row L of the sum distribution (n_bins * L entries, the last one zero for L > 1) at
+        // offset `pad` of a buffer, between zeros, so that every block of outputs reads whole
+        // slices. The convolution reads the previous row from SHIFTS copies of it, copy s
+        // shifted s values left, so that each slice it reads starts on a 32-byte boundary,
+        // and writes the next row's copies in the other buffer. Rows only grow, so writing a
+        // row over the one before the previous leaves zeros around it.
         let pad = n_bins + BLOCK;
         let width = pad + n_bins * max_len.max(1) + BLOCK;
-        let mut cur = vec![0.0f64; width];
-        let mut copies = vec![0.0f64; SHIFTS * width + SHIFTS];
-        // Any start is correct; an aligned one is faster.
-        let base = copies.as_ptr().align_offset(32) % SHIFTS;
-        let copies = &mut copies[base..base + SHIFTS * width];
-        // (j, f[j], where the slice for bin j in the block at m0 starts in `copies`, less m0)
+        let mut store = [vec![0.0f64; SHIFTS * width + SHIFTS], vec![0.0f64; SHIFTS * width + SHIFTS]];
+        let [prev, next] = store.each_mut().map(|v| {
+            // Any start is correct; an aligned one is faster.
+            let base = v.as_ptr().align_offset(32) % SHIFTS;
+            &mut v[base..base + SHIFTS * width]
+        });
+        let (mut prev, mut next) = (prev, next);
+        // (j, f[j], where the slice for bin j in the block at m0 starts in a buffer, less m0)
         let nz: Vec<(usize, f64, usize)> = nz
             .iter()
             .map(|&(j, fj)| {
@@ -245,23 +247,40 @@ impl NullTables {
                 (j, fj, s * width + pad - j - s)
             })
             .collect();
-        cur[pad..pad + n_bins].copy_from_slice(&f);
-        tails.push(tail_sums(&cur[pad..pad + n_bins], lo[0]));
+        for (s, copy) in prev.chunks_exact_mut(width).enumerate() {
+            copy[pad - s..pad - s + n_bins].copy_from_slice(&f);
+        }
         for len in 2..=max_len {
-            shift_copies(copies, width, &cur[pad..pad + n_bins * (len - 1)], pad);
             let n_prev = n_bins * (len - 1);
             let n_out = n_prev + n_bins - 1;
-            let row = Row { copies, n_prev };
+            let row = Row { copies: prev, n_prev };
             // Outputs below `first` are left as they were (never read for a needed one).
             let first = (lo[len - 1].min(n_out) / BLOCK) * BLOCK;
-            cur[pad + first..pad + n_out].par_chunks_mut(BLOCK * BLOCKS_PER_TASK).enumerate().for_each(
-                |(c, out)| {
-                    dispatch!(convolve(&row, &nz, first + c * BLOCK * BLOCKS_PER_TASK, out))
+            let [c0, c1, c2, c3]: [&mut [f64]; SHIFTS] =
+                next.chunks_exact_mut(width).collect::<Vec<_>>().try_into().expect("SHIFTS copies");
+            let task = BLOCK * BLOCKS_PER_TASK;
+            let (tail, ()) = rayon::join(
+                // The tails of the previous row while this one is built.
+                || tail_sums(&row.copies[pad..pad + n_prev], lo[len - 2]),
+                || {
+                    c0[pad + first..pad + n_out]
+                        .par_chunks_mut(task)
+                        .zip(c1[pad - 1 + first..pad - 1 + n_out].par_chunks_mut(task))
+                        .zip(c2[pad - 2 + first..pad - 2 + n_out].par_chunks_mut(task))
+                        .zip(c3[pad - 3 + first..pad - 3 + n_out].par_chunks_mut(task))
+                        .enumerate()
+                        .for_each(|(c, (((o0, o1), o2), o3))| {
+                            dispatch!(convolve(&row, &nz, first + c * task, o0));
+                            o1.copy_from_slice(o0);
+                            o2.copy_from_slice(o0);
+                            o3.copy_from_slice(o0);
+                        })
                 },
             );
-            cur[pad + n_out] = 0.0;
-            tails.push(tail_sums(&cur[pad..pad + n_bins * len], lo[len - 1]));
+            tails.push(tail);
+            std::mem::swap(&mut prev, &mut next);
         }
+        tails.push(tail_sums(&prev[pad..pad + n_bins * max_len], lo[max_len - 1]));
         Self { tails }
     }
 
@@ -338,14 +357,6 @@ pub(crate) fn count_into(h: &mut [u32], n_bins: usize, bins: &[u32]) {
     }
 }
 
-/// Writes `row` (which starts at `pad`) into the `SHIFTS` copies of width `width`: copy `s`
-/// holds it `s` values to the left.
-fn shift_copies(copies: &mut [f64], width: usize, row: &[f64], pad: usize) {
-    for (s, copy) in copies.chunks_exact_mut(width).enumerate() {
-        copy[pad - s..pad - s + row.len()].copy_from_slice(row);
-    }
-}
-
 /// The previous row of the sum distribution, in its shifted copies.
 struct Row<'a> {
     copies: &'a [f64],
@@ -389,7 +400,7 @@ fn tail_sums(s: &[f64], lo: usize) -> Vec<f64> {
 }
 
 /// Bins merged into one by the bound of [`NullTables::above_threshold`].
-const COARSE: usize = 8;
+const COARSE: usize = 16;
 
 /// For every length `L = 1..=max_len`, a bin sum `s` with `R_L[s] >= threshold`, so that the
 /// cutoff of length `L` is above it: `COARSE · c` for the largest `c` where the coarse tail
@@ -505,7 +516,10 @@ mod tests {
         assert_eq!(fast, exact);
         // A slice with a value on an edge takes the exact path.
         let mut out = [0u32; 1];
-        assert!(!fast_bins_kernel(&bins, &[(f64::from(lo) + 3.0 * w) as f32], &mut out) || out[0] == bins.bin((f64::from(lo) + 3.0 * w) as f32));
+        assert!(
+            !fast_bins_kernel(&bins, &[(f64::from(lo) + 3.0 * w) as f32], &mut out)
+                || out[0] == bins.bin((f64::from(lo) + 3.0 * w) as f32)
+        );
     }
 
     #[test]
@@ -561,7 +575,8 @@ mod tests {
     #[test]
     fn convolution_matches_a_direct_ascending_sum() {
         // Many bins (several blocks per row, empty bins in between) against the definition.
-        let x: Vec<f64> = (0..5000).map(|i| ((i * 7919) % 1009) as f64 * if i % 3 == 0 { 0.001 } else { 0.0003 }).collect();
+        let x: Vec<f64> =
+            (0..5000).map(|i| ((i * 7919) % 1009) as f64 * if i % 3 == 0 { 0.001 } else { 0.0003 }).collect();
         let t = tracks(&x, 10, 500);
         let bins = Binning::new(&t, 150).unwrap();
         let null = NullTables::new(&t, &bins, 4);

@@ -72,10 +72,7 @@ impl RecursiveOptions {
         if (self.n_bins as u128) * (self.max_seqlet_len as u128) >= 1 << 31 {
             return invalid(
                 "n_bins",
-                format!(
-                    "n_bins * max_seqlet_len must be below 2^31, got {} * {}",
-                    self.n_bins, self.max_seqlet_len
-                ),
+                format!("n_bins * max_seqlet_len must be below 2^31, got {} * {}", self.n_bins, self.max_seqlet_len),
             );
         }
         Ok(())
@@ -111,7 +108,9 @@ pub fn recursive_seqlets<T: Attribution>(
 ) -> Result<Vec<Seqlet>> {
     options.validate(true)?;
     let x = Tracks::new("X", x, n, l)?;
-    let Some(bins) = Binning::new(&x, options.n_bins) else { return Ok(Vec::new()) };
+    let Some(bins) = Binning::new(&x, options.n_bins) else {
+        return Ok(Vec::new());
+    };
     Ok(match Prescreen::new(&x, &bins, options) {
         Some(pre) => sparse::call(&x, &bins, &pre, options),
         None => {
@@ -233,23 +232,70 @@ pub(crate) fn sort_by_p_value(seqlets: Vec<Seqlet>) -> Vec<Seqlet> {
 }
 
 /// [`sort_by_p_value`] of the concatenated `blocks`, without concatenating them first.
+///
+/// Runs of blocks holding about an equal share of the seqlets are sorted in parallel and
+/// merged in parallel (each merge split where its output is halved); ties keep the order of
+/// the blocks, so the result is the serial sort's for any thread count.
 pub(crate) fn sort_blocks_by_p_value(blocks: Vec<Vec<Seqlet>>) -> Vec<Seqlet> {
-    const DIGIT: u32 = 11;
-    const MASK: u64 = (1 << DIGIT) - 1;
-    // (p-value bits, block << 32 | index in the block)
-    let mut keys: Vec<(u64, u64)> = blocks
+    let parts = rayon::current_num_threads().next_power_of_two();
+    let keys = sorted_keys(&blocks, 0, parts);
+    keys.par_iter()
+        .with_min_len(PARALLEL_MIN)
+        .map(|&(_, at)| blocks[(at >> 32) as usize][(at & u64::from(u32::MAX)) as usize])
+        .collect()
+}
+
+/// Seqlets below which a sort or a merge is not split between threads.
+const PARALLEL_MIN: usize = 8192;
+
+/// A seqlet's sort key (its p-value's bits) and where it is (`block << 32 | index`).
+type Key = (u64, u64);
+
+/// The keys of `blocks` (the first of which is block `first` of the whole call) sorted
+/// stably by p-value, in `parts` runs sorted in parallel and merged.
+fn sorted_keys(blocks: &[Vec<Seqlet>], first: usize, parts: usize) -> Vec<Key> {
+    let n: usize = blocks.iter().map(Vec::len).sum();
+    if parts > 1 && n >= 2 * PARALLEL_MIN && blocks.len() > 1 {
+        // Split where the first half of the seqlets ends (at least one block each side).
+        let mut seen = 0;
+        let mid = blocks
+            .iter()
+            .position(|b| {
+                seen += b.len();
+                seen >= n / 2
+            })
+            .map_or(1, |i| i.max(1))
+            .min(blocks.len() - 1);
+        let (a, b) = rayon::join(
+            || sorted_keys(&blocks[..mid], first, parts / 2),
+            || sorted_keys(&blocks[mid..], first + mid, parts / 2),
+        );
+        return merged(&a, &b);
+    }
+    let mut keys: Vec<Key> = blocks
         .iter()
         .enumerate()
-        .flat_map(|(b, v)| v.iter().enumerate().map(move |(i, s)| (s.p_value.to_bits(), (b as u64) << 32 | i as u64)))
+        .flat_map(|(b, v)| {
+            let b = ((first + b) as u64) << 32;
+            v.iter().enumerate().map(move |(i, s)| (s.p_value.to_bits(), b | i as u64))
+        })
         .collect();
+    radix_sort(&mut keys);
+    keys
+}
+
+/// Sorts `keys` stably by their first field: least-significant digit first, skipping the
+/// digits that every key shares.
+fn radix_sort(keys: &mut Vec<Key>) {
+    const DIGIT: u32 = 11;
+    const MASK: u64 = (1 << DIGIT) - 1;
     let n = keys.len();
     let mut spare = vec![(0, 0); n];
     for shift in (0..u64::BITS).step_by(DIGIT as usize) {
         let mut at = [0usize; 1 << DIGIT];
-        for &(k, _) in &keys {
+        for &(k, _) in keys.iter() {
             at[((k >> shift) & MASK) as usize] += 1;
         }
-        // A digit every key shares moves nothing.
         if at.contains(&n) {
             continue;
         }
@@ -257,15 +303,45 @@ pub(crate) fn sort_blocks_by_p_value(blocks: Vec<Vec<Seqlet>>) -> Vec<Seqlet> {
         for c in &mut at {
             (*c, start) = (start, start + *c);
         }
-        for &e in &keys {
+        for &e in keys.iter() {
             let d = ((e.0 >> shift) & MASK) as usize;
             spare[at[d]] = e;
             at[d] += 1;
         }
-        std::mem::swap(&mut keys, &mut spare);
+        std::mem::swap(keys, &mut spare);
     }
-    drop(spare);
-    keys.into_iter().map(|(_, at)| blocks[(at >> 32) as usize][(at & u64::from(u32::MAX)) as usize]).collect()
+}
+
+/// The stable merge of the sorted `a` and `b` (ties: `a` first), its two halves written in
+/// parallel.
+fn merged(a: &[Key], b: &[Key]) -> Vec<Key> {
+    let n = a.len() + b.len();
+    let mut out = vec![(0, 0); n];
+    let half = n / 2;
+    // The first `half` outputs take `i` keys of `a` and `half − i` of `b`: the smallest `i`
+    // whose next key of `a` would come after the last key of `b` taken.
+    let (mut i, mut hi) = (half.saturating_sub(b.len()), half.min(a.len()));
+    while i < hi {
+        let m = (i + hi) / 2;
+        if a[m].0 <= b[half - m - 1].0 { i = m + 1 } else { hi = m }
+    }
+    let (left, right) = out.split_at_mut(half);
+    rayon::join(|| merge_into(&a[..i], &b[..half - i], left), || merge_into(&a[i..], &b[half - i..], right));
+    out
+}
+
+/// Writes the stable merge of `a` and `b` (ties: `a` first) into `out`.
+fn merge_into(a: &[Key], b: &[Key], out: &mut [Key]) {
+    let (mut i, mut j) = (0, 0);
+    for o in out.iter_mut() {
+        let take_a = j == b.len() || (i < a.len() && a[i].0 <= b[j].0);
+        *o = if take_a { a[i] } else { b[j] };
+        if take_a {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -327,15 +403,16 @@ mod tests {
     /// ALGORITHMS §5.1 steps 3-4 with the full matrices, straight from the definition.
     fn dense_reference(x: &[f32], n: usize, l: usize, o: &RecursiveOptions) -> Vec<Seqlet> {
         let t = Tracks::new("X", x, n, l).unwrap();
-        let Some(caller) = Caller::new(&t, o) else { return Vec::new() };
+        let Some(caller) = Caller::new(&t, o) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for (i, row) in x.chunks(l).enumerate() {
             let bins: Vec<usize> = row.iter().map(|&v| caller.bins.bin(v) as usize).collect();
             let p = |len: usize, k: usize| caller.null.tail(len)[bins[k..k + len].iter().sum::<usize>()];
             let pm = |len: usize, k: usize| (o.min_seqlet_len..=len).map(|m| p(m, k)).fold(0.0, f64::max);
-            let tm = |len: usize, k: usize| {
-                (0..=len - o.min_seqlet_len).map(|d| pm(len - d, k + d)).fold(0.0, f64::max)
-            };
+            let tm =
+                |len: usize, k: usize| (0..=len - o.min_seqlet_len).map(|d| pm(len - d, k + d)).fold(0.0, f64::max);
             let mut called = vec![false; l];
             for len in (o.min_seqlet_len..=o.max_seqlet_len.min(l)).rev() {
                 let mut cands: Vec<(f64, usize)> =
@@ -367,7 +444,13 @@ mod tests {
             RecursiveOptions::default(),
             RecursiveOptions { threshold: 0.2, min_seqlet_len: 1, max_seqlet_len: 6, additional_flanks: 2, n_bins: 50 },
             RecursiveOptions { threshold: 0.05, min_seqlet_len: 3, max_seqlet_len: 3, additional_flanks: 0, n_bins: 7 },
-            RecursiveOptions { threshold: 1.0, min_seqlet_len: 5, max_seqlet_len: 120, additional_flanks: 100, n_bins: 20 },
+            RecursiveOptions {
+                threshold: 1.0,
+                min_seqlet_len: 5,
+                max_seqlet_len: 120,
+                additional_flanks: 100,
+                n_bins: 20,
+            },
         ] {
             assert_eq!(recursive_seqlets(&x, n, l, &o).unwrap(), dense_reference(&x, n, l, &o), "{o:?}");
         }
@@ -399,6 +482,34 @@ mod tests {
         assert!(sort_by_p_value(Vec::new()).is_empty());
     }
 
+    /// Blocks large enough to be sorted in parallel runs and merged: the result is the
+    /// stable sort of their concatenation for any thread count, with ties (few distinct
+    /// p-values) in block order.
+    #[test]
+    fn the_parallel_sort_is_the_stable_sort() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let blocks: Vec<Vec<Seqlet>> = (0..37)
+            .map(|b| {
+                (0..(b * 97 % 1500))
+                    .map(|i| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        let p = [0.0, 1e-30, 3e-5, 3e-5 + 1e-20, 0.004][(state >> 60) as usize % 5];
+                        Seqlet { example_idx: b, start: i, end: i + 4, attribution: 0.0, p_value: p }
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut expected: Vec<Seqlet> = blocks.concat();
+        assert!(expected.len() > 2 * PARALLEL_MIN);
+        expected.sort_by(|a, b| a.p_value.total_cmp(&b.p_value));
+        for threads in [1, 2, 3, 8] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            assert_eq!(pool.install(|| sort_blocks_by_p_value(blocks.clone())), expected, "{threads} threads");
+        }
+    }
+
     #[test]
     fn options_are_checked() {
         let x = [0.0f32, 1.0, 0.5, 0.2];
@@ -406,7 +517,10 @@ mod tests {
         assert!(bad(RecursiveOptions { threshold: 0.0, ..Default::default() }).contains("threshold"));
         assert!(bad(RecursiveOptions { threshold: f64::NAN, ..Default::default() }).contains("threshold"));
         assert!(bad(RecursiveOptions { min_seqlet_len: 0, ..Default::default() }).contains("min_seqlet_len"));
-        assert!(bad(RecursiveOptions { min_seqlet_len: 9, max_seqlet_len: 8, ..Default::default() }).contains("max_seqlet_len"));
+        assert!(
+            bad(RecursiveOptions { min_seqlet_len: 9, max_seqlet_len: 8, ..Default::default() })
+                .contains("max_seqlet_len")
+        );
         assert!(bad(RecursiveOptions { n_bins: 1, ..Default::default() }).contains("n_bins"));
         assert!(bad(RecursiveOptions { n_bins: 1 << 30, ..Default::default() }).contains("n_bins"));
         assert!(recursive_seqlets(&x, 2, 4, &RecursiveOptions::default()).is_err());

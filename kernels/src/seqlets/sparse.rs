@@ -24,7 +24,7 @@ use super::decode::{SCREEN, Segment, Workspace, screen};
 use super::input::{Attribution, Tracks};
 use super::null::{Binning, NullTables, SPLIT, bin_counts, count_into};
 use super::recursive::{ROWS_PER_TASK, RecursiveOptions, call_rows, fill_attributions, sort_blocks_by_p_value};
-use crate::simd::{dispatch, multiversion};
+use crate::simd::{dispatch, multiversion, prefetch};
 
 /// The screening bound of the histogram pass is the cutoff of a sample's null at this many
 /// times the threshold.
@@ -52,13 +52,10 @@ impl Prescreen {
         let n = x.values().len() / l;
         let stride = n.div_ceil(SAMPLE_ROWS).max(1);
         let sample: Vec<&[T]> = x.values().chunks(l).step_by(stride).collect();
-        let counts = sample
-            .par_iter()
-            .map(|row| bin_counts(row, bins))
-            .reduce_with(|mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                a
-            })?;
+        let counts = sample.par_iter().map(|row| bin_counts(row, bins)).reduce_with(|mut a, b| {
+            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+            a
+        })?;
         let null = NullTables::from_counts(&counts, (sample.len() * l) as f64, o.min_seqlet_len);
         Some(Self { cut_lo: null.cutoff(o.min_seqlet_len, p) as u32 })
     }
@@ -88,7 +85,6 @@ struct Scan {
     /// The bins of one row, and [`SCREEN`] more values so that the screening reads whole
     /// blocks.
     row_bins: Vec<u32>,
-    sums: Vec<u32>,
     blocks: Vec<Block>,
 }
 
@@ -99,7 +95,6 @@ impl Scan {
             in_hist: 0,
             counts: vec![0; n_bins],
             row_bins: vec![0; l + SCREEN],
-            sums: vec![0; l + SCREEN],
             blocks: Vec::new(),
         }
     }
@@ -114,7 +109,15 @@ impl Scan {
     }
 
     /// Counts the rows of block `task` into the histogram and keeps their segments.
-    fn block<T: Attribution>(&mut self, task: usize, rows: &[T], l: usize, bins: &Binning<T>, min_len: usize, cut_lo: u32) {
+    fn block<T: Attribution>(
+        &mut self,
+        task: usize,
+        rows: &[T],
+        l: usize,
+        bins: &Binning<T>,
+        min_len: usize,
+        cut_lo: u32,
+    ) {
         if self.in_hist + rows.len() > u32::MAX as usize {
             self.flush();
         }
@@ -130,7 +133,14 @@ impl Scan {
 /// Counts `row` into the histogram of `scan` and keeps its segments (the union of its
 /// windows of `min_len` positions whose bins sum to at least `cut_lo`) in `block`.
 #[inline(always)]
-fn scan_row<T: Attribution>(scan: &mut Scan, block: &mut Block, row: &[T], bins: &Binning<T>, min_len: usize, cut_lo: u32) {
+fn scan_row<T: Attribution>(
+    scan: &mut Scan,
+    block: &mut Block,
+    row: &[T],
+    bins: &Binning<T>,
+    min_len: usize,
+    cut_lo: u32,
+) {
     let l = row.len();
     let n_bins = scan.counts.len();
     let b = &mut scan.row_bins[..l];
@@ -147,7 +157,7 @@ fn scan_row<T: Attribution>(scan: &mut Scan, block: &mut Block, row: &[T], bins:
         };
         // Positions fit in 32 bits (checked by `Prescreen::new`).
         let len = min_len as u32;
-        screen(row_bins, l + 1 - min_len, min_len, cut_lo, &mut scan.sums, |k, _| {
+        screen(row_bins, l + 1 - min_len, min_len, cut_lo, |k, _| {
             let k = k as u32;
             match &mut open {
                 Some(s) if k <= s.end => s.end = k + len,
@@ -243,7 +253,14 @@ pub(crate) fn call<T: Attribution>(
                         if exact { &mut exact_rows } else { &mut inexact }.push((r, first, out.len()));
                     }
                 }
-                // All at once, so that the reads of the values overlap.
+                // The values are far from the caches by now: every seqlet's first and last
+                // are asked for before any is summed, so that the reads overlap.
+                for &(r, a, b) in &exact_rows {
+                    for s in &out[a..b] {
+                        prefetch(&row(r)[s.start]);
+                        prefetch(&row(r)[s.end - 1]);
+                    }
+                }
                 for &(r, a, b) in &exact_rows {
                     for s in &mut out[a..b] {
                         s.attribution = row(r)[s.start..s.end].iter().map(|v| v.to_f64()).sum();
@@ -326,7 +343,9 @@ mod tests {
     fn a_wrong_bound_falls_back_to_the_values() {
         let (n, l) = (40, 300);
         let x: Vec<f32> = (0..n * l)
-            .map(|i| ((i * 2654435761usize) % 1000) as f32 * 1e-3 + if (i / l) % 7 == 3 && i % l < 12 { 0.8 } else { 0.0 })
+            .map(|i| {
+                ((i * 2654435761usize) % 1000) as f32 * 1e-3 + if (i / l) % 7 == 3 && i % l < 12 { 0.8 } else { 0.0 }
+            })
             .collect();
         let t = Tracks::new("X", &x, n, l).unwrap();
         let o = RecursiveOptions::default();
