@@ -7,13 +7,14 @@
 //! `l`, and each aligned (query column, target column) pair is one table lookup per lane — a
 //! byte shuffle with AVX2 — and one addition. Only the aligned pairs are visited (no padding),
 //! the totals are exact 16-bit integers (the table checks the bound), and the maximum and
-//! memelite's tie rule are taken lane by lane: the [`Best`]s are those of `scan::scan`.
+//! memelite's tie rule are taken lane by lane: the [`Best`]s are those of `scan::scan`. With
+//! AVX-512 the 32 lanes fill one register; with AVX2 two.
 
 use super::prepare::Targets;
 use super::scan::Best;
 
 /// Queries per batch.
-pub(crate) const LANES: usize = 16;
+pub(crate) const LANES: usize = 32;
 /// Most symbols a table holds.
 pub(crate) const SYMBOLS: usize = 8;
 
@@ -86,6 +87,11 @@ pub(crate) fn scan_batch(
         }
     };
     #[cfg(target_arch = "x86_64")]
+    if crate::simd::has_avx512() {
+        // SAFETY: the CPU supports every feature the function enables.
+        return unsafe { scan_avx512(&table.cols, syms, &targets.lens, &mut emit) };
+    }
+    #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, the only feature the function enables.
         return unsafe { scan_avx2(&table.cols, syms, &targets.lens, &mut emit) };
@@ -148,7 +154,18 @@ fn placement(p: usize, nq: usize, nt: usize) -> (i16, i16) {
     (p as i16 - (nq as i16 - 1), overlap as i16)
 }
 
-/// [`scan_batch`]'s loop with AVX2: lanes in a 256-bit register of 16-bit totals, the table
+/// The shuffle indices of query columns `syms` for lanes `lanes` (16 of them per 128 bits):
+/// lane `l` of symbol `s` reads bytes `2s` and `2s + 1` of its 128-bit table copy.
+fn shuffle_bytes<const N: usize>(syms: &[u8; LANES], lanes: std::ops::Range<usize>) -> [u8; N] {
+    let mut b = [0u8; N];
+    for (j, l) in lanes.enumerate() {
+        b[2 * j] = 2 * syms[l];
+        b[2 * j + 1] = 2 * syms[l] + 1;
+    }
+    b
+}
+
+/// [`scan_batch`]'s loop with AVX2: lanes in two 256-bit registers of 16-bit totals, the table
 /// lookup a byte shuffle (`vpshufb`) of the column's 16-byte table broadcast to both halves.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
@@ -159,52 +176,126 @@ fn scan_avx2(
     emit: &mut impl FnMut([i16; LANES], [i16; LANES], [i16; LANES]),
 ) {
     use std::arch::x86_64::*;
+    const HALF: usize = LANES / 2;
     let nq = syms.len();
-    // Lane l of symbol s reads bytes 2s and 2s + 1 of its half's table copy.
-    let idx: Vec<__m256i> = syms
+    let load = |b: [u8; 2 * HALF]| {
+        // SAFETY: 32 bytes.
+        unsafe { _mm256_loadu_si256(b.as_ptr().cast()) }
+    };
+    let idx: Vec<[__m256i; 2]> = syms
         .iter()
         .map(|s| {
-            let mut b = [0u8; 2 * LANES];
-            for l in 0..LANES {
-                b[2 * l] = 2 * s[l];
-                b[2 * l + 1] = 2 * s[l] + 1;
-            }
-            // SAFETY: 32 bytes.
-            unsafe { _mm256_loadu_si256(b.as_ptr().cast()) }
+            [
+                load(shuffle_bytes(s, 0..HALF)),
+                load(shuffle_bytes(s, HALF..LANES)),
+            ]
         })
         .collect();
-    let mut sums: Vec<__m256i> = Vec::new();
-    let store = |v: __m256i| {
+    let mut sums: Vec<[__m256i; 2]> = Vec::new();
+    let store = |v: [__m256i; 2]| {
         let mut a = [0i16; LANES];
-        // SAFETY: 32 bytes.
-        unsafe { _mm256_storeu_si256(a.as_mut_ptr().cast(), v) };
+        // SAFETY: 2 x 32 bytes.
+        unsafe {
+            _mm256_storeu_si256(a.as_mut_ptr().cast(), v[0]);
+            _mm256_storeu_si256(a[HALF..].as_mut_ptr().cast(), v[1]);
+        }
         a
     };
     let mut start = 0;
     for &nt in lens {
         let np = nt + nq - 1;
         sums.clear();
-        let mut max = _mm256_set1_epi16(i16::MIN);
+        let mut max = [_mm256_set1_epi16(i16::MIN); 2];
         for p in 0..np {
             let (i0, i1) = ((nq - 1).saturating_sub(p), nq.min(np - p));
             let first = start + p + i0 + 1 - nq;
-            let mut acc = _mm256_setzero_si256();
-            for (col, &ix) in cols[first..first + i1 - i0].iter().zip(&idx[i0..i1]) {
+            let mut acc = [_mm256_setzero_si256(); 2];
+            for (col, ix) in cols[first..first + i1 - i0].iter().zip(&idx[i0..i1]) {
                 // SAFETY: 16 bytes.
                 let t = unsafe { _mm_loadu_si128(col.as_ptr().cast()) };
                 let t = _mm256_broadcastsi128_si256(t);
-                acc = _mm256_add_epi16(acc, _mm256_shuffle_epi8(t, ix));
+                for h in 0..2 {
+                    acc[h] = _mm256_add_epi16(acc[h], _mm256_shuffle_epi8(t, ix[h]));
+                }
             }
-            max = _mm256_max_epi16(max, acc);
+            for h in 0..2 {
+                max[h] = _mm256_max_epi16(max[h], acc[h]);
+            }
             sums.push(acc);
         }
-        let (mut off, mut ov) = (_mm256_set1_epi16(i16::MIN), _mm256_setzero_si256());
-        for (p, &acc) in sums.iter().enumerate() {
+        let (mut off, mut ov) = (
+            [_mm256_set1_epi16(i16::MIN); 2],
+            [_mm256_setzero_si256(); 2],
+        );
+        for (p, acc) in sums.iter().enumerate() {
             let (o, overlap) = placement(p, nq, nt);
             let vov = _mm256_set1_epi16(overlap);
-            let take = _mm256_and_si256(_mm256_cmpeq_epi16(acc, max), _mm256_cmpgt_epi16(vov, off));
-            off = _mm256_blendv_epi8(off, _mm256_set1_epi16(o), take);
-            ov = _mm256_blendv_epi8(ov, vov, take);
+            for h in 0..2 {
+                let take = _mm256_and_si256(
+                    _mm256_cmpeq_epi16(acc[h], max[h]),
+                    _mm256_cmpgt_epi16(vov, off[h]),
+                );
+                off[h] = _mm256_blendv_epi8(off[h], _mm256_set1_epi16(o), take);
+                ov[h] = _mm256_blendv_epi8(ov[h], vov, take);
+            }
+        }
+        emit(store(max), store(off), store(ov));
+        start += nt;
+    }
+}
+
+/// [`scan_batch`]'s loop with AVX-512: the 32 lanes in one register, the column's table
+/// broadcast to its four 128-bit parts.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,avx512f,avx512bw,avx512dq,avx512vl")]
+fn scan_avx512(
+    cols: &[[i16; SYMBOLS]],
+    syms: &[[u8; LANES]],
+    lens: &[usize],
+    emit: &mut impl FnMut([i16; LANES], [i16; LANES], [i16; LANES]),
+) {
+    use std::arch::x86_64::*;
+    let nq = syms.len();
+    let idx: Vec<__m512i> = syms
+        .iter()
+        .map(|s| {
+            let b: [u8; 2 * LANES] = shuffle_bytes(s, 0..LANES);
+            // SAFETY: 64 bytes.
+            unsafe { _mm512_loadu_si512(b.as_ptr().cast()) }
+        })
+        .collect();
+    let mut sums: Vec<__m512i> = Vec::new();
+    let store = |v: __m512i| {
+        let mut a = [0i16; LANES];
+        // SAFETY: 64 bytes.
+        unsafe { _mm512_storeu_si512(a.as_mut_ptr().cast(), v) };
+        a
+    };
+    let mut start = 0;
+    for &nt in lens {
+        let np = nt + nq - 1;
+        sums.clear();
+        let mut max = _mm512_set1_epi16(i16::MIN);
+        for p in 0..np {
+            let (i0, i1) = ((nq - 1).saturating_sub(p), nq.min(np - p));
+            let first = start + p + i0 + 1 - nq;
+            let mut acc = _mm512_setzero_si512();
+            for (col, &ix) in cols[first..first + i1 - i0].iter().zip(&idx[i0..i1]) {
+                // SAFETY: 16 bytes.
+                let t = unsafe { _mm_loadu_si128(col.as_ptr().cast()) };
+                let t = _mm512_broadcast_i32x4(t);
+                acc = _mm512_add_epi16(acc, _mm512_shuffle_epi8(t, ix));
+            }
+            max = _mm512_max_epi16(max, acc);
+            sums.push(acc);
+        }
+        let (mut off, mut ov) = (_mm512_set1_epi16(i16::MIN), _mm512_setzero_si512());
+        for (p, &acc) in sums.iter().enumerate() {
+            let (o, overlap) = placement(p, nq, nt);
+            let vov = _mm512_set1_epi16(overlap);
+            let take = _mm512_cmpeq_epi16_mask(acc, max) & _mm512_cmpgt_epi16_mask(vov, off);
+            off = _mm512_mask_blend_epi16(take, off, _mm512_set1_epi16(o));
+            ov = _mm512_mask_blend_epi16(take, ov, vov);
         }
         emit(store(max), store(off), store(ov));
         start += nt;
@@ -261,7 +352,28 @@ mod tests {
                 &mut BatchScratch::default(),
                 &mut out,
             );
-            // The portable loop too (scan_batch takes AVX2 where the CPU has it).
+            // The AVX2 and portable loops too (scan_batch takes the widest the CPU has).
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                let mut avx2 = Vec::new();
+                // SAFETY: the CPU supports AVX2.
+                unsafe {
+                    scan_avx2(&table.cols, &syms, &t.lens, &mut |m, o, v| {
+                        avx2.push((m, o, v))
+                    })
+                };
+                for (l, got) in out.iter().enumerate() {
+                    let scores: Vec<i64> = avx2
+                        .iter()
+                        .map(|(m, _, _)| i64::from(m[l]) + base)
+                        .collect();
+                    let offsets: Vec<i64> = avx2.iter().map(|(_, o, _)| i64::from(o[l])).collect();
+                    let overlaps: Vec<i64> = avx2.iter().map(|(_, _, v)| i64::from(v[l])).collect();
+                    assert_eq!(got.iter().map(|b| b.score).collect::<Vec<_>>(), scores);
+                    assert_eq!(got.iter().map(|b| b.offset).collect::<Vec<_>>(), offsets);
+                    assert_eq!(got.iter().map(|b| b.overlap).collect::<Vec<_>>(), overlaps);
+                }
+            }
             let mut lanes = Vec::new();
             scan_lanes(
                 &table.cols,

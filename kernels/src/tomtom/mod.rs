@@ -12,17 +12,18 @@
 //! always, their binned scores and histogram whenever the same column meets the same
 //! `(i_min, bin_scale)` in several queries. For one-hot queries (seqlet annotation) that covers
 //! every column, so the per-query work is the null and the alignment scan; on the fast null
-//! their scan runs 16 queries of one width and class at a time (`batch.rs`). The results are
+//! their scan runs 32 queries of one width and class at a time (`batch.rs`). The results are
 //! the same bits either way.
 //!
 //! By default (`exact: false`) the null is not memelite's fold of whole distributions: the
 //! p-value of each best alignment comes from the upper tails of the spans it folds
 //! (`tails.rs`) — for calls whose queries hold at most 8 distinct columns (one-hot seqlets)
 //! from span tails shared across queries, otherwise from the query's own spans — and the
-//! histograms are integer counts divided once. Scores, offsets, overlaps, strands and nearest
-//! targets are memelite's; p-values equal memelite's up to rounding (relative differences below
-//! 1e-12 on the fixtures and the JASPAR databases). With `exact: true` every p-value has
-//! memelite's bits.
+//! histograms are integer counts divided once; with `n_nearest` only the targets that can rank
+//! are given p-values (`shortlist.rs`) when that ranking is certain. Scores, offsets, overlaps,
+//! strands and nearest targets are memelite's; p-values equal memelite's up to rounding
+//! (relative differences below 1e-12 on the fixtures and the JASPAR databases). With
+//! `exact: true` every p-value has memelite's bits.
 //!
 //! ```
 //! use motiflift_kernels::tomtom::{Motif, TomtomOptions, tomtom};
@@ -46,6 +47,7 @@ mod nearest;
 mod null;
 mod prepare;
 mod scan;
+mod shortlist;
 mod tails;
 
 use std::collections::HashMap;
@@ -756,20 +758,43 @@ fn query_row(
             true
         }
     };
-    let fast_hits = match plan {
-        Some(plan) if plan.use_fast[q] => Some(plan.hits(cols, class, call, s)),
-        _ if !options.exact => span_tail_hits(class, call, s),
+    // Where the fast null reads the query's span tails: the plan's shared compositions or the
+    // query's own spans (`s.spans`); `None` where the exact null runs.
+    let tails = match plan {
+        Some(plan) if plan.use_fast[q] => {
+            plan.span_ids(cols, class, call, s);
+            Some(Some(&plan.comps[&class]))
+        }
+        _ if !options.exact => own_span_tails(class, call, s).then_some(None),
         _ => None,
     };
-    let fast = fast_hits.is_some();
+    let tail_hits_of = |s: &QueryScratch,
+                        comps: Option<&Compositions>,
+                        targets: Option<&[usize]>| {
+        let query = TailQuery {
+            comps: comps.unwrap_or(&s.spans),
+            ids: &s.ids,
+            nq: cols.len(),
+            offset: class.offset(),
+        };
+        tail_hits(&query, call, &s.bests, targets)
+    };
     let exact = |s: &mut QueryScratch| {
         if !binned || histogram != Histogram::Exact {
             query_bests(cols, class, call, s, Histogram::Exact);
         }
         exact_hits(class, call, s)
     };
-    let mut hits = match fast_hits {
-        Some(hits) => hits,
+    if let (Some(k), Some(comps)) = (options.n_nearest, tails)
+        && let Some(row) = shortlisted_row(k, call, s, |s, targets| {
+            tail_hits_of(s, comps, Some(targets))
+        })
+    {
+        return row;
+    }
+    let fast = tails.is_some();
+    let mut hits = match tails {
+        Some(comps) => tail_hits_of(s, comps, None),
         None => exact(s),
     };
     let Some(k) = options.n_nearest else {
@@ -780,7 +805,8 @@ fn query_row(
         nearest::numba_argsort_head(&p, head)
     };
     let mut order = sort(&hits, k + 1);
-    if fast && !ranking_is_stable(&hits, &order, k, call, s, || sort(&hits, hits.len())) {
+    let key = |t: usize| best_key(t, call, s);
+    if fast && !ranking_is_stable(&hits, &order, k, key, || sort(&hits, hits.len())) {
         hits = exact(s);
         order = sort(&hits, k + 1);
     }
@@ -790,6 +816,49 @@ fn query_row(
         .take(n_columns)
         .map(|t| (t, hits[t]))
         .collect()
+}
+
+/// The nearest `k` targets from the fast p-values of a [`shortlist`](shortlist::shortlist)
+/// alone (`hits_of(s, targets)`: the merged hits of the given targets), when they are certain to
+/// be those of every target's: the `k + 1` best shortlisted p-values clearly apart from each
+/// other and clearly below every floor. `None`: rank every target.
+fn shortlisted_row(
+    k: usize,
+    call: &Call,
+    s: &QueryScratch,
+    hits_of: impl FnOnce(&QueryScratch, &[usize]) -> Vec<Hit>,
+) -> Option<Vec<(usize, Hit)>> {
+    let prep = call.prep;
+    let totals: Vec<i64> = (0..prep.n_in).map(|t| best_key(t, call, s).1).collect();
+    let list = shortlist::shortlist(&prep.lens[..prep.n_in], &totals, k + 2)?;
+    let hits = hits_of(s, &list.targets);
+    // Positions in the shortlist, by p-value (ties by target: any order will do, they are
+    // rejected below).
+    let mut order: Vec<usize> = (0..hits.len()).collect();
+    order.sort_by(|&a, &b| hits[a].p_value.total_cmp(&hits[b].p_value));
+    let head = &order[..(k + 1).min(order.len())];
+    let key = |i: usize| best_key(list.targets[i], call, s);
+    let clearly_below = |a: usize, b: usize| {
+        let (pa, pb) = (hits[a].p_value, hits[b].p_value);
+        key(a) != key(b) && pb - pa > 1e-10 * pa.abs().max(pb.abs())
+    };
+    let last = *head.last()?;
+    let floor_of = |t: usize| {
+        list.targets
+            .binary_search(&t)
+            .expect("floors are shortlisted")
+    };
+    let certain = head.windows(2).all(|w| clearly_below(w[0], w[1]))
+        && list
+            .floors
+            .iter()
+            .all(|&t| clearly_below(last, floor_of(t)));
+    certain.then(|| {
+        head.iter()
+            .take(k.min(prep.n_in))
+            .map(|&i| (list.targets[i], hits[i]))
+            .collect()
+    })
 }
 
 /// The null parameters of a query of `class`.
@@ -838,27 +907,28 @@ fn exact_hits(class: Class, call: &Call, s: &mut QueryScratch) -> Vec<Hit> {
     merged_hits(call, &s.bests, |t, m| survival.p_value(&s.null, t, m))
 }
 
+/// The (target length, merged best total) of target `t`: equal keys have equal p-values.
+fn best_key(t: usize, call: &Call, s: &QueryScratch) -> (usize, i64) {
+    let n_in = call.prep.n_in;
+    let mut m = s.bests[t].score;
+    if call.options.reverse_complement {
+        m = m.max(s.bests[t + n_in].score);
+    }
+    (call.prep.lens[t], m.max(0))
+}
+
 /// Whether the nearest-`k` ranking of fast p-values is certain to be the exact one: p-values
-/// of different (target length, best total) pairs — the only ones that can differ in rounding —
-/// must be clearly apart where the ranking depends on them (within the first `k + 1` places, and
-/// everywhere when those places hold ties, whose order the quicksort takes from all
+/// of different (target length, best total) pairs (`key`) — the only ones that can differ in
+/// rounding — must be clearly apart where the ranking depends on them (within the first `k + 1`
+/// places, and everywhere when those places hold ties, whose order the quicksort takes from all
 /// comparisons).
 fn ranking_is_stable(
     hits: &[Hit],
     head: &[usize],
     k: usize,
-    call: &Call,
-    s: &QueryScratch,
+    key: impl Fn(usize) -> (usize, i64),
     full_order: impl FnOnce() -> Vec<usize>,
 ) -> bool {
-    let n_in = call.prep.n_in;
-    let key = |t: usize| {
-        let mut m = s.bests[t].score;
-        if call.options.reverse_complement {
-            m = m.max(s.bests[t + n_in].score);
-        }
-        (call.prep.lens[t], m.max(0))
-    };
     let apart = |a: usize, b: usize| {
         let (pa, pb) = (hits[a].p_value, hits[b].p_value);
         key(a) == key(b) || (pb - pa).abs() > 1e-10 * pa.abs().max(pb.abs())
@@ -968,8 +1038,8 @@ impl FastPlan {
         (self.use_fast[q] && table.fits(nq)).then_some(table)
     }
 
-    /// The fast null's hits for the query of [`query_bests`].
-    fn hits(&self, cols: &[u32], class: Class, call: &Call, s: &mut QueryScratch) -> Vec<Hit> {
+    /// The composition of each span the fast null of the query reads (into `s.ids`).
+    fn span_ids(&self, cols: &[u32], class: Class, call: &Call, s: &mut QueryScratch) {
         let comps = &self.comps[&class];
         let nq = cols.len();
         let prefix = prefix_keys(cols);
@@ -980,40 +1050,39 @@ impl FastPlan {
                 .id(prefix[j + 1] - prefix[i])
                 .expect("every span's composition is built");
         });
-        let query = TailQuery {
-            comps,
-            ids: &s.ids,
-            nq,
-            offset: class.offset(),
-        };
-        tail_hits(&query, call, &s.bests)
     }
 }
 
-/// memelite's null for the query of [`query_bests`] from the tails of its own spans (see
-/// [`TomtomOptions::exact`]); `None` where memelite's null is not the packed one.
-fn span_tail_hits(class: Class, call: &Call, s: &mut QueryScratch) -> Option<Vec<Hit>> {
+/// The span tails of the query of [`query_bests`], its own (into `s.spans`, ids in `s.ids`);
+/// `false` where memelite's null is not the packed one.
+fn own_span_tails(class: Class, call: &Call, s: &mut QueryScratch) -> bool {
     let nq = s.f.len() / (call.options.n_score_bins + 1);
-    let pdfs = null::packed_span_pdfs(&s.f, nq, &null_params(class, call), &mut s.null)?;
+    let Some(pdfs) = null::packed_span_pdfs(&s.f, nq, &null_params(class, call), &mut s.null)
+    else {
+        return false;
+    };
     s.spans.assign(pdfs);
     s.ids.clear();
     s.ids.extend(0..(nq * nq) as u32);
-    let query = TailQuery {
-        comps: &s.spans,
-        ids: &s.ids,
-        nq,
-        offset: class.offset(),
-    };
-    Some(tail_hits(&query, call, &s.bests))
+    true
 }
 
-/// One merged [`Hit`] per target, p-values from the span tails of `query`.
-fn tail_hits(query: &TailQuery, call: &Call, bests: &[Best]) -> Vec<Hit> {
-    // min(p_fwd, p_rc) is the p-value of the larger best total (same length).
+/// One merged [`Hit`] per given target (every target for `None`), in order, p-values from the
+/// span tails of `query`.
+fn tail_hits(
+    query: &TailQuery,
+    call: &Call,
+    bests: &[Best],
+    targets: Option<&[usize]>,
+) -> Vec<Hit> {
     let (prep, n_in) = (call.prep, call.prep.n_in);
     let rc = call.options.reverse_complement;
-    let mut requests: Vec<Request> = (0..n_in)
-        .map(|t| {
+    let target = |i: usize| targets.map_or(i, |ts| ts[i]);
+    let n = targets.map_or(n_in, <[usize]>::len);
+    // min(p_fwd, p_rc) is the p-value of the larger best total (same length).
+    let mut requests: Vec<Request> = (0..n)
+        .map(|i| {
+            let t = target(i);
             let m = if rc {
                 bests[t].score.max(bests[t + n_in].score)
             } else {
@@ -1022,33 +1091,36 @@ fn tail_hits(query: &TailQuery, call: &Call, bests: &[Best]) -> Vec<Hit> {
             Request {
                 t: prep.lens[t],
                 m,
-                target: t,
+                target: i,
                 p: 1.0,
             }
         })
         .collect();
     query.p_values(&mut requests);
-    let mut p = vec![1.0; n_in];
+    let mut p = vec![1.0; n];
     for r in &requests {
         p[r.target] = r.p;
     }
-    let hit = |t: usize, b: usize| {
+    let hit = |i: usize, b: usize| {
         let best = bests[b];
         Hit {
-            p_value: p[t],
+            p_value: p[i],
             score: best.score,
             offset: best.offset,
             overlap: best.overlap,
             strand: 0,
         }
     };
-    if rc {
-        (0..n_in)
-            .map(|t| merge_strands(hit(t, t), hit(t, t + n_in)))
-            .collect()
-    } else {
-        (0..n_in).map(|t| hit(t, t)).collect()
-    }
+    (0..n)
+        .map(|i| {
+            let t = target(i);
+            if rc {
+                merge_strands(hit(i, t), hit(i, t + n_in))
+            } else {
+                hit(i, t)
+            }
+        })
+        .collect()
 }
 
 /// Composition keys of a query's prefixes: `keys[j]` counts the symbols of columns `0..j`.

@@ -282,7 +282,8 @@ fn by_length(requests: &mut [Request]) {
     requests.copy_from_slice(&sorted);
 }
 
-/// A p-value to compute: best total `m` against target `target`, of length `t`.
+/// A p-value to compute: best total `m` against a target of length `t`; `target` identifies
+/// the request for the caller.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Request {
     pub t: usize,
