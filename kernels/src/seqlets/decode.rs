@@ -35,13 +35,17 @@ pub(crate) struct Workspace {
     bins: Vec<u32>,
     /// Prefix sums of up to [`LANES`] rows, interleaved: `x_csum[j * LANES + r]`.
     x_csum: Vec<f64>,
-    /// The candidates of every length, shortest first, each length sorted by `(PM, k)`
-    /// once all are built (each is built from the previous one in order of start).
+    /// The candidates of every length, shortest first, each length in order of start (each
+    /// is built from the previous one).
     cands: Vec<Entry>,
     /// `ends[j]`: one past the last candidate of length `min_len + j` in `cands`.
     ends: Vec<usize>,
     called: Vec<u64>,
     stamp: u64,
+    /// Decoding scratch: the open candidates of one length whose spans overlap in a chain,
+    /// and the spans called at one length.
+    cluster: Vec<Entry>,
+    picked: Vec<Entry>,
 }
 
 /// A run `[start, end)` of positions of one row.
@@ -80,6 +84,8 @@ impl Workspace {
             ends: Vec::with_capacity(n_lens),
             called: vec![0; l],
             stamp: 0,
+            cluster: Vec::new(),
+            picked: Vec::new(),
         }
     }
 
@@ -147,7 +153,7 @@ impl Workspace {
     }
 
     /// From the candidates of the shortest length in `cands` (ascending start), those of
-    /// every longer length, then each length sorted stably by `PM`.
+    /// every longer length (ascending start).
     fn extend(&mut self, null: &NullTables, min_len: usize, max_len: usize, threshold: f64) {
         dispatch!(extend_kernel(self, null, min_len, max_len, threshold))
     }
@@ -155,6 +161,12 @@ impl Workspace {
     /// Visits the candidates built by [`Workspace::build`] as tangermeme's decoder does at
     /// `threshold` (at most the one they were built for) and calls `emit` for each span called.
     /// Returns the number of spans called.
+    ///
+    /// tangermeme visits the candidates of each length in order of `(PM, start)` and calls
+    /// those not overlapping a span called before. The order only matters among candidates
+    /// that overlap, so each chain of overlapping open candidates (in order of start) is
+    /// sorted on its own, most chains being a single candidate; the spans called at a length
+    /// are then emitted in that order.
     pub fn decode(&mut self, null: &NullTables, max_len: usize, threshold: f64, mut emit: impl FnMut(Call)) -> usize {
         self.stamp += 1;
         let stamp = self.stamp;
@@ -163,22 +175,43 @@ impl Workspace {
         for (j, &end) in self.ends.iter().enumerate().rev() {
             let len = min_len + j;
             let begin = if j == 0 { 0 } else { self.ends[j - 1] };
-            for e in &self.cands[begin..end] {
-                if e.pm >= threshold {
-                    break;
+            self.picked.clear();
+            let mut i = begin;
+            while i < end {
+                // The next chain: open candidates, each overlapping the one before.
+                self.cluster.clear();
+                let mut reach = 0;
+                while i < end {
+                    let e = self.cands[i];
+                    if !self.cluster.is_empty() && e.k >= reach {
+                        break;
+                    }
+                    i += 1;
+                    if e.pm < threshold && e.tm < threshold && !self.called[e.k..e.k + len].contains(&stamp) {
+                        self.cluster.push(e);
+                        reach = e.k + len;
+                    }
                 }
-                if e.tm >= threshold {
-                    continue;
+                if self.cluster.len() > 1 {
+                    // p-values are never negative (nor NaN), so they order as their bits.
+                    self.cluster.sort_unstable_by_key(|e| (e.pm.to_bits(), e.k));
                 }
-                let start = e.k;
-                let span = &mut self.called[start..start + len];
-                if span.contains(&stamp) {
-                    continue;
+                for e in &self.cluster {
+                    let span = &mut self.called[e.k..e.k + len];
+                    if !span.contains(&stamp) {
+                        span.fill(stamp);
+                        self.picked.push(*e);
+                    }
                 }
-                span.fill(stamp);
-                n += 1;
-                emit(Call { start, len, p_value: null.tail(len)[e.sum as usize] });
             }
+            if self.picked.len() > 1 {
+                self.picked.sort_unstable_by_key(|e| (e.pm.to_bits(), e.k));
+            }
+            let r = null.tail(len);
+            for e in &self.picked {
+                emit(Call { start: e.k, len, p_value: r[e.sum as usize] });
+            }
+            n += self.picked.len();
         }
         n
     }
@@ -229,15 +262,6 @@ fn extend_kernel(ws: &mut Workspace, null: &NullTables, min_len: usize, max_len:
         begin = end;
         ws.ends.push(ws.cands.len());
     }
-    // Gathered by ascending start, so sorting by (PM, start) is the stable sort by PM.
-    let mut begin = 0;
-    for &end in &ws.ends {
-        let c = &mut ws.cands[begin..end];
-        if c.len() > 1 {
-            c.sort_unstable_by(|x, y| x.pm.total_cmp(&y.pm).then(x.k.cmp(&y.k)));
-        }
-        begin = end;
-    }
 }
 
 multiversion!(extend_kernel(ws: &mut Workspace, null: &NullTables, min_len: usize, max_len: usize, threshold: f64));
@@ -246,11 +270,25 @@ multiversion!(extend_kernel(ws: &mut Workspace, null: &NullTables, min_len: usiz
 /// `bins[k..k + len]` sum to at least `cut` (p < threshold for `cut` the null's cutoff).
 /// `bins` extends at least [`SCREEN`] − 1 values past the last start's span (their sums are
 /// computed, never reported).
+///
+/// Most spans are far from the cutoff, so the sums of [`SCREEN`] starts are built at once in
+/// registers and screened by a mask.
 #[inline(always)]
 pub(crate) fn screen(bins: &[u32], n_starts: usize, len: usize, cut: u32, mut hit: impl FnMut(usize, u32)) {
-    // Most spans are far from the cutoff, so the sums of [`SCREEN`] starts are built at once
-    // in registers (a loop that vectorises) and screened by a mask.
-    for c in 0..n_starts.div_ceil(SCREEN) {
+    let n_blocks = n_starts.div_ceil(SCREEN);
+    assert!(bins.len() + 1 >= n_blocks * SCREEN + len, "screened bins too short");
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::has_avx512() {
+        // SAFETY: the CPU has AVX-512F; `bins` holds every block read (asserted above).
+        return unsafe {
+            if len == 4 {
+                screen_avx512::<4>(bins, n_blocks, n_starts, len, cut, &mut hit)
+            } else {
+                screen_avx512::<0>(bins, n_blocks, n_starts, len, cut, &mut hit)
+            }
+        };
+    }
+    for c in 0..n_blocks {
         let window = &bins[c * SCREEN..c * SCREEN + SCREEN + len - 1];
         let mut sums = [0u32; SCREEN];
         for j in 0..len {
@@ -259,18 +297,67 @@ pub(crate) fn screen(bins: &[u32], n_starts: usize, len: usize, cut: u32, mut hi
                 *s += b;
             }
         }
-        let mut hits = 0u64;
-        for (i, &s) in sums.iter().enumerate() {
-            hits |= u64::from(s >= cut) << i;
+        let hits = sums.iter().enumerate().fold(0u64, |m, (i, &s)| m | (u64::from(s >= cut) << i));
+        report(hits, c, n_starts, &sums, &mut hit);
+    }
+}
+
+/// Calls `hit` for the starts of block `c` set in `hits` (those below `n_starts`), with
+/// their sums.
+#[inline(always)]
+fn report(mut hits: u64, c: usize, n_starts: usize, sums: &[u32; SCREEN], hit: &mut impl FnMut(usize, u32)) {
+    let past_last = (c + 1) * SCREEN;
+    if past_last > n_starts {
+        hits &= u64::MAX >> (past_last - n_starts);
+    }
+    while hits != 0 {
+        let i = hits.trailing_zeros() as usize;
+        hit(c * SCREEN + i, sums[i]);
+        hits &= hits - 1;
+    }
+}
+
+/// [`screen`] with AVX-512 masks: four 16-lane sums per block, compared into one `u64`.
+/// `LEN` is the span length when nonzero (the window is then unrolled), else `len` is.
+///
+/// # Safety
+/// The CPU must have AVX-512F, and `bins` at least `n_blocks * SCREEN + len − 1` values.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn screen_avx512<const LEN: usize>(
+    bins: &[u32],
+    n_blocks: usize,
+    n_starts: usize,
+    len: usize,
+    cut: u32,
+    hit: &mut impl FnMut(usize, u32),
+) {
+    use std::arch::x86_64::{
+        __m512i, _mm512_add_epi32, _mm512_cmpge_epu32_mask, _mm512_loadu_si512, _mm512_set1_epi32,
+        _mm512_setzero_si512, _mm512_storeu_si512,
+    };
+    let len = if LEN > 0 { LEN } else { len };
+    let cut_v = _mm512_set1_epi32(cut as i32);
+    for c in 0..n_blocks {
+        let at = bins[c * SCREEN..].as_ptr();
+        let mut sums = [_mm512_setzero_si512(); SCREEN / 16];
+        for j in 0..len {
+            for (q, s) in sums.iter_mut().enumerate() {
+                // SAFETY: `at + j + 16q + 15 < n_blocks * SCREEN + len − 1 <= bins.len()`.
+                *s = _mm512_add_epi32(*s, unsafe { _mm512_loadu_si512(at.add(j + 16 * q).cast::<__m512i>()) });
+            }
         }
-        let past_last = (c + 1) * SCREEN;
-        if past_last > n_starts {
-            hits &= u64::MAX >> (past_last - n_starts);
-        }
-        while hits != 0 {
-            let i = hits.trailing_zeros() as usize;
-            hit(c * SCREEN + i, sums[i]);
-            hits &= hits - 1;
+        let hits = sums
+            .iter()
+            .enumerate()
+            .fold(0u64, |m, (q, &s)| m | u64::from(_mm512_cmpge_epu32_mask(s, cut_v)) << (16 * q));
+        if hits != 0 {
+            let mut out = [0u32; SCREEN];
+            for (q, &s) in sums.iter().enumerate() {
+                // SAFETY: `out` holds 64 values, 16 per vector.
+                unsafe { _mm512_storeu_si512(out[16 * q..].as_mut_ptr().cast::<__m512i>(), s) };
+            }
+            report(hits, c, n_starts, &out, hit);
         }
     }
 }

@@ -70,7 +70,7 @@ impl<T: Attribution> StreamingRecursive<T> {
         if self.bins.is_some() || self.null.is_some() {
             return Err(phase("observe_extremes comes before observe_histogram and call"));
         }
-        if l == 0 || x.len() % l != 0 {
+        if l == 0 || !x.len().is_multiple_of(l) {
             return Err(Error::Shape { what: "X", expected: format!("whole rows of {l} values"), got: vec![x.len()] });
         }
         let n = x.len() / l;
@@ -152,7 +152,7 @@ impl<T: Attribution> StreamingRecursive<T> {
         if self.null.is_none() {
             self.null = Some(NullTables::from_counts(&self.counts, self.total as f64, self.options.max_seqlet_len));
         }
-        if l == 0 || x.len() % l != 0 {
+        if l == 0 || !x.len().is_multiple_of(l) {
             return Err(Error::Shape { what: "X", expected: format!("whole rows of {l} values"), got: vec![x.len()] });
         }
         if x.is_empty() {
