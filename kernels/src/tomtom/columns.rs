@@ -251,42 +251,126 @@ pub(crate) fn bin_row(
     }
 }
 
-/// `idx[u] = trunc(((g[u] − min) / r) · scale)`, memelite's median bin (in `0..=scale`).
+/// `idx[u] = trunc(((g[u] − min) / r) · scale)`, memelite's median bin (in `0..=scale`),
+/// without a division per value: `t' = ((g[u] − min) · (1 / r)) · scale` differs from the
+/// division form's `t` by a few units in the last place of `scale` (`t <= scale`: below 1e-10
+/// for `scale <=` [`MAX_SCALE`]), so where `t'` is at least [`NEAR`] away from every integer
+/// both truncate alike; a vector of values with one closer is computed with the division.
 #[inline(always)]
-fn median_indices(g: &[f64], params: (f64, f64, f64), idx: &mut [u32]) {
+fn median_indices(g: &[f64], (min, r, scale): (f64, f64, f64), idx: &mut [u32]) {
+    let inv = 1.0 / r;
+    // Every value by division where 1 / r overflows or the error bound does not hold.
+    if !(inv.is_finite() && scale <= MAX_SCALE) {
+        return median_indices_tail(g, (min, r, scale), idx);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::has_avx512() {
+        // SAFETY: the CPU supports every feature the function enables.
+        return unsafe { median_indices_avx512(g, (min, r, inv, scale), idx) };
+    }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, the only feature the function enables.
-        return unsafe { median_indices_avx2(g, params, idx) };
+        return unsafe { median_indices_avx2(g, (min, r, inv, scale), idx) };
     }
-    median_indices_tail(g, params, idx);
+    median_indices_portable(g, (min, r, inv, scale), idx);
 }
 
+/// [`median_indices`] by division.
 fn median_indices_tail(g: &[f64], (min, r, scale): (f64, f64, f64), idx: &mut [u32]) {
     for (o, &v) in idx.iter_mut().zip(g) {
         *o = (((v - min) / r) * scale) as u32;
     }
 }
 
+/// [`median_indices`]' test of `t'` on plain floats, 8 values at a time.
+fn median_indices_portable(g: &[f64], (min, r, inv, scale): (f64, f64, f64, f64), idx: &mut [u32]) {
+    const L: usize = 8;
+    let full = g.len() - g.len() % L;
+    for (gs, out) in g[..full].chunks_exact(L).zip(idx.chunks_exact_mut(L)) {
+        let t: [f64; L] = std::array::from_fn(|l| ((gs[l] - min) * inv) * scale);
+        let near = t.iter().any(|&t| {
+            let frac = t - t.floor();
+            !(NEAR..=1.0 - NEAR).contains(&frac)
+        });
+        if near {
+            median_indices_tail(gs, (min, r, scale), out);
+        } else {
+            for (o, &t) in out.iter_mut().zip(&t) {
+                *o = t as u32;
+            }
+        }
+    }
+    median_indices_tail(&g[full..], (min, r, scale), &mut idx[full..]);
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn median_indices_avx2(g: &[f64], (min, r, scale): (f64, f64, f64), idx: &mut [u32]) {
+fn median_indices_avx2(g: &[f64], (min, r, inv, scale): (f64, f64, f64, f64), idx: &mut [u32]) {
     use std::arch::x86_64::*;
-    let (vmin, vr, vs) = (
+    let (vmin, vr, vinv, vs) = (
         _mm256_set1_pd(min),
         _mm256_set1_pd(r),
+        _mm256_set1_pd(inv),
         _mm256_set1_pd(scale),
     );
+    let (lo, hi) = (_mm256_set1_pd(NEAR), _mm256_set1_pd(1.0 - NEAR));
     let full = g.len() - g.len() % 4;
     for (gs, out) in g[..full].chunks_exact(4).zip(idx.chunks_exact_mut(4)) {
         // SAFETY: both chunks hold 4 elements.
-        let v = unsafe { _mm256_loadu_pd(gs.as_ptr()) };
-        let t = _mm256_mul_pd(_mm256_div_pd(_mm256_sub_pd(v, vmin), vr), vs);
+        let d = _mm256_sub_pd(unsafe { _mm256_loadu_pd(gs.as_ptr()) }, vmin);
+        let mut t = _mm256_mul_pd(_mm256_mul_pd(d, vinv), vs);
+        let frac = _mm256_sub_pd(t, _mm256_floor_pd(t));
+        let near = _mm256_or_pd(
+            _mm256_cmp_pd::<_CMP_LT_OQ>(frac, lo),
+            _mm256_cmp_pd::<_CMP_GT_OQ>(frac, hi),
+        );
+        if _mm256_movemask_pd(near) != 0 {
+            t = _mm256_mul_pd(_mm256_div_pd(d, vr), vs);
+        }
         // In range (0..=scale), so truncation is the `as` conversion.
         unsafe { _mm_storeu_si128(out.as_mut_ptr().cast(), _mm256_cvttpd_epi32(t)) };
     }
     median_indices_tail(&g[full..], (min, r, scale), &mut idx[full..]);
 }
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,avx512f,avx512bw,avx512dq,avx512vl")]
+fn median_indices_avx512(
+    g: &[f64],
+    (min, r, inv, scale): (f64, f64, f64, f64),
+    idx: &mut [u32],
+) {
+    use std::arch::x86_64::*;
+    let (vmin, vr, vinv, vs) = (
+        _mm512_set1_pd(min),
+        _mm512_set1_pd(r),
+        _mm512_set1_pd(inv),
+        _mm512_set1_pd(scale),
+    );
+    let (lo, hi) = (_mm512_set1_pd(NEAR), _mm512_set1_pd(1.0 - NEAR));
+    let full = g.len() - g.len() % 8;
+    for (gs, out) in g[..full].chunks_exact(8).zip(idx.chunks_exact_mut(8)) {
+        // SAFETY: both chunks hold 8 elements.
+        let d = _mm512_sub_pd(unsafe { _mm512_loadu_pd(gs.as_ptr()) }, vmin);
+        let mut t = _mm512_mul_pd(_mm512_mul_pd(d, vinv), vs);
+        let floor = _mm512_roundscale_pd::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(t);
+        let frac = _mm512_sub_pd(t, floor);
+        let near = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(frac, lo)
+            | _mm512_cmp_pd_mask::<_CMP_GT_OQ>(frac, hi);
+        if near != 0 {
+            t = _mm512_mul_pd(_mm512_div_pd(d, vr), vs);
+        }
+        // In range (0..=scale), so truncation is the `as` conversion.
+        unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast(), _mm512_cvttpd_epu32(t)) };
+    }
+    median_indices_tail(&g[full..], (min, r, scale), &mut idx[full..]);
+}
+
+/// How close to an integer the division-free median bin must not come (many times its error).
+const NEAR: f64 = 1e-9;
+/// The largest `n_median_bins − 1` whose bins are computed without division.
+const MAX_SCALE: f64 = 65536.0;
 
 /// `x[u] = floor((g[u] − m) · scale + 0.5)`, always within `[0, top]` (§7.4; the clamp only
 /// guards the index).
@@ -365,6 +449,59 @@ mod tests {
             column_stats(&[0.0, 1.0, 2.0, 3.0], (0.0, 3.0), &t, 1000, &mut bins).median,
             2.0
         );
+    }
+
+    #[test]
+    fn division_free_median_bins_match_the_division() {
+        let mut rng = crate::rng::Mt19937::new(17);
+        let nudge = |v: f64, k: i32| {
+            (0..k.abs()).fold(v, |v, _| if k > 0 { v.next_up() } else { v.next_down() })
+        };
+        for (mn, r) in [
+            (-2.0, 2.0),
+            (-1.4142135623730951, 1.0 / 3.0),
+            (-0.7, 0.1),
+            (-1e-300, 3e-301),
+            (-3e-308, 2e-308),
+            (-5.0, 4.999999999999999),
+        ] {
+            for scale in [999.0, 1.0, 65536.0, 65537.0, 7.0] {
+                // Values whose t lies within a few ulps of each integer, the ends, random ones.
+                let mut g = vec![mn, mn + r];
+                for k in 0..=(scale as i64).min(2000) {
+                    let v = mn + r * (k as f64 / scale);
+                    for j in -3..=3 {
+                        g.push(nudge(v, j).clamp(mn, mn + r));
+                    }
+                }
+                g.extend((0..997).map(|_| mn + r * rng.next_f64()));
+                // Lone near-boundary values among vectors of ordinary ones, and the reverse.
+                let n = g.len();
+                for k in (0..n).step_by(5) {
+                    g.swap(k, (k * 7919) % n);
+                }
+                let max = mn + r;
+                let want: Vec<u32> = g
+                    .iter()
+                    .map(|&v| (((v - mn) / (max - mn)) * scale) as u32)
+                    .collect();
+                let mut got = vec![0u32; g.len()];
+                median_indices(&g, (mn, max - mn, scale), &mut got);
+                assert_eq!(got, want, "mn {mn} r {r} scale {scale}");
+                let inv = 1.0 / (max - mn);
+                if inv.is_finite() && scale <= MAX_SCALE {
+                    let params = (mn, max - mn, inv, scale);
+                    median_indices_portable(&g, params, &mut got);
+                    assert_eq!(got, want, "portable: mn {mn} r {r} scale {scale}");
+                    #[cfg(target_arch = "x86_64")]
+                    if std::arch::is_x86_feature_detected!("avx2") {
+                        // SAFETY: the CPU supports AVX2.
+                        unsafe { median_indices_avx2(&g, params, &mut got) };
+                        assert_eq!(got, want, "AVX2: mn {mn} r {r} scale {scale}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -42,6 +42,7 @@
 mod batch;
 mod columns;
 mod conv;
+mod diagonal;
 mod motif;
 mod nearest;
 mod null;
@@ -56,6 +57,7 @@ use rayon::prelude::*;
 
 use crate::{Error, Result};
 use batch::{BatchScratch, LANES, SymbolTable, scan_batch};
+use diagonal::Diagonals;
 use columns::{Column, ColumnStats, Histogram, StatsScratch, bin_row, column_stats, distance_row};
 pub use motif::{Motif, MotifValue};
 use null::{NullParams, NullPath, NullScratch, null_path, null_survival};
@@ -512,6 +514,8 @@ impl Class {
 struct SharedRows {
     index: HashMap<(u32, Class), usize>,
     rows: Vec<Vec<i32>>,
+    /// The binned scores `x` of each pair, by unique target column.
+    x: Vec<Vec<u16>>,
     f: Vec<Vec<f64>>,
 }
 
@@ -545,14 +549,15 @@ impl SharedRows {
         keys.sort_by_key(|&((c, class), n, _)| {
             (std::cmp::Reverse(n), c, class.i_min, class.bin_scale)
         });
-        let per_row = padding.len * 4 + (options.n_score_bins + 1) * 8;
+        let per_row = padding.len * 4 + prep.n_unique() * 2 + (options.n_score_bins + 1) * 8;
         keys.truncate(SHARED_BUDGET / per_row.max(1));
-        let built: Vec<(Vec<i32>, Vec<f64>)> = keys
+        let built: Vec<(Vec<i32>, Vec<u16>, Vec<f64>)> = keys
             .par_iter()
             .map_init(
-                || (vec![0.0; prep.n_unique()], vec![0u16; prep.n_unique()]),
-                |(g, x), &((c, class), _, median)| {
+                || vec![0.0; prep.n_unique()],
+                |g, &((c, class), _, median)| {
                     let mut row = vec![0i32; padding.len];
+                    let mut x = vec![0u16; prep.n_unique()];
                     let mut f = vec![0.0; options.n_score_bins + 1];
                     distance_row(&columns[c as usize], prep, g);
                     bin_row(
@@ -560,13 +565,13 @@ impl SharedRows {
                         median,
                         (class.i_min, class.bin_scale),
                         prep,
-                        x,
+                        &mut x,
                         &mut f,
                         Histogram::Exact,
                         &mut Vec::new(),
                     );
-                    padded_row(x, class.offset(), prep, padding, &mut row);
-                    (row, f)
+                    padded_row(&x, class.offset(), prep, padding, &mut row);
+                    (row, x, f)
                 },
             )
             .collect();
@@ -575,8 +580,13 @@ impl SharedRows {
             .enumerate()
             .map(|(i, &(k, _, _))| (k, i))
             .collect();
-        let (rows, f) = built.into_iter().unzip();
-        Self { index, rows, f }
+        let (mut rows, mut x, mut f) = (Vec::new(), Vec::new(), Vec::new());
+        for (r, xr, fr) in built {
+            rows.push(r);
+            x.push(xr);
+            f.push(fr);
+        }
+        Self { index, rows, x, f }
     }
 }
 
@@ -606,6 +616,9 @@ struct QueryScratch {
     median: StatsScratch,
     counts: Vec<u32>,
     x: Vec<u16>,
+    /// Binned scores of the query's columns (rows of `n_unique`), for `diagonals`.
+    xs: Vec<u16>,
+    diagonals: Diagonals,
     rows: Vec<i32>,
     /// The padding (`Padding::pad`) whose zeros `rows` holds.
     rows_pad: Option<usize>,
@@ -666,8 +679,42 @@ fn query_bests(
         .iter()
         .map(|&c| shared.index.get(&(c, class)).copied())
         .collect();
-    // Rows of this query alone are padded for its width (less to scan); shared rows, and the
-    // other rows of a query that reads them, for the longest query.
+    if diagonal::fits(nq, offset, options.n_score_bins) {
+        // Rows of every query column per unique target column (see `diagonal.rs`).
+        let n = prep.n_unique();
+        s.xs.resize(nq * n, 0);
+        s.g.resize(n, 0.0);
+        for (i, (&c, slot)) in cols.iter().zip(&slots).enumerate() {
+            let f = &mut s.f[i * nb1..(i + 1) * nb1];
+            match slot {
+                Some(k) => f.copy_from_slice(&shared.f[*k]),
+                None => {
+                    let g = if s.own[i] {
+                        &s.own_g[i * n..(i + 1) * n]
+                    } else {
+                        distance_row(&call.columns[c as usize], prep, &mut s.g);
+                        &s.g
+                    };
+                    let x = &mut s.xs[i * n..(i + 1) * n];
+                    let (median, scale) = (s.stats[i].median, (class.i_min, class.bin_scale));
+                    bin_row(g, median, scale, prep, x, f, histogram, &mut s.counts);
+                }
+            }
+        }
+        let xs: Vec<&[u16]> = slots
+            .iter()
+            .enumerate()
+            .map(|(i, slot)| match slot {
+                Some(k) => shared.x[*k].as_slice(),
+                None => &s.xs[i * n..(i + 1) * n],
+            })
+            .collect();
+        s.diagonals.fill(&xs, offset);
+        s.diagonals.scan(nq, offset, prep, &mut s.bests);
+        return;
+    }
+    // Padded rows: those of this query alone are padded for its width (less to scan); shared
+    // rows, and the other rows of a query that reads them, for the longest query.
     let padding = if slots.iter().all(Option::is_none) {
         &call.paddings[nq]
     } else {

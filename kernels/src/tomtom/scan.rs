@@ -139,29 +139,46 @@ fn scan_impl(
         }
     }
     sums[g0..].copy_from_slice(&acc[..tail]);
-    let base_total = nq as i32 * offset as i32;
+    let base_total = nq as i64 * offset;
     for (&nt, &base) in targets.lens.iter().zip(&padding.bases) {
-        let t = &sums[base + 1 - nq..base + nt];
-        let m = t.iter().copied().fold(i32::MIN, i32::max);
-        let first = t
-            .iter()
-            .position(|&v| v == m)
-            .expect("a target has at least one position");
-        let at = |p: usize| Best {
-            score: i64::from(m + base_total),
-            offset: p as i64 - nq as i64 + 1,
-            overlap: (p + 1).min(nq) as i64 - (p as i64 - nt as i64 + 1).max(0),
-        };
-        let mut best = at(first);
-        if t[first + 1..].contains(&m) {
-            for (p, &v) in t.iter().enumerate().skip(first + 1) {
-                if v == m && best.offset < at(p).overlap {
-                    best = at(p);
-                }
+        out.push(best_alignment(
+            &sums[base + 1 - nq..base + nt],
+            nq,
+            nt,
+            base_total,
+        ));
+    }
+}
+
+/// The best alignment of a query of `nq` columns against a target of `nt` from the totals `t`
+/// of its positions `0..nt + nq − 1` less `base_total` (`nq · offset`): the first maximal
+/// position, replaced by a later maximal one exactly when the stored *offset* is below the
+/// later *overlap* (memelite's quirk).
+#[inline(always)]
+pub(crate) fn best_alignment<T: Copy + Ord + Into<i64>>(
+    t: &[T],
+    nq: usize,
+    nt: usize,
+    base_total: i64,
+) -> Best {
+    // Passes without early exits (they vectorise in the callers' builds).
+    let m = t.iter().copied().fold(t[0], Ord::max);
+    let ties = t.iter().fold(0usize, |n, &v| n + usize::from(v == m));
+    let first = t.iter().position(|&v| v == m).unwrap_or(0);
+    let at = |p: usize| Best {
+        score: m.into() + base_total,
+        offset: p as i64 - nq as i64 + 1,
+        overlap: (p + 1).min(nq) as i64 - (p as i64 - nt as i64 + 1).max(0),
+    };
+    let mut best = at(first);
+    if ties > 1 {
+        for (p, &v) in t.iter().enumerate().skip(first + 1) {
+            if v == m && best.offset < at(p).overlap {
+                best = at(p);
             }
         }
-        out.push(best);
     }
+    best
 }
 
 /// One reported hit.

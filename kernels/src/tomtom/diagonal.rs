@@ -1,0 +1,169 @@
+//! The alignment scan (ALGORITHMS §7.8) of one query of at most [`WIDTH`] columns from one row
+//! per unique target column holding the scores of *all* query columns.
+//!
+//! Row `u` holds `x[nq − 1 − l][u] − offset` in lane `l` (zero from lane `nq` on): target column
+//! `k` of a target adds its row to the totals of positions `k .. k + nq`, so a position's total is
+//! a sum along an anti-diagonal of the target's rows. The rows of a target are copied into a
+//! staging area with a stride of `2 · WIDTH` lanes whose upper half stays zero; read back with a
+//! stride one lane shorter, the anti-diagonals become columns, and a block of [`WIDTH`] positions
+//! is one vector addition per target column (the zero lanes stand in for the columns a position
+//! does not align). Totals are exact 16-bit integers ([`fits`] checks the bound) and the maximum
+//! and memelite's tie rule are `scan::best_alignment`'s: the [`Best`]s are those of `scan::scan`.
+
+use super::prepare::Targets;
+use super::scan::{Best, best_alignment};
+use crate::simd::{dispatch, multiversion};
+
+/// Most query columns (lanes of a row).
+pub(crate) const WIDTH: usize = 32;
+
+/// Values per u16 column block of the transposition (their rows stay in the L1 cache).
+const BLOCK: usize = 64;
+
+/// Whether the totals of a query of `nq` columns, binned scores in `0..=n_bins` and `offset`,
+/// fit this scan.
+pub(crate) fn fits(nq: usize, offset: i64, n_bins: usize) -> bool {
+    let widest = offset.max(n_bins as i64 - offset);
+    nq <= WIDTH && (nq as i64) * widest < i64::from(i16::MAX)
+}
+
+/// The rows of a query and the scan's scratch, reused across queries.
+#[derive(Debug, Default)]
+pub(crate) struct Diagonals {
+    rows: Vec<[i16; WIDTH]>,
+    /// Lanes `dirty..` of every row are zero.
+    dirty: usize,
+    /// Target rows with a zero upper half, after one zero row.
+    stage: Vec<[i16; 2 * WIDTH]>,
+    sums: Vec<i16>,
+}
+
+impl Diagonals {
+    /// Sets the rows from the binned scores `xs[i]` of query columns `i` (one per unique target
+    /// column) and the query's `offset`; [`fits`] must hold.
+    pub fn fill(&mut self, xs: &[&[u16]], offset: i64) {
+        let nq = xs.len();
+        let n = xs.first().map_or(0, |x| x.len());
+        debug_assert!(nq <= WIDTH);
+        if self.rows.len() != n {
+            self.rows.clear();
+            self.rows.resize(n, [0; WIDTH]);
+            self.dirty = 0;
+        }
+        if self.dirty > nq {
+            for row in &mut self.rows {
+                row[nq..self.dirty].fill(0);
+            }
+        }
+        self.dirty = nq;
+        // `fits` bounds every value by i16::MAX.
+        let offset = offset as i16;
+        for u0 in (0..n).step_by(BLOCK) {
+            let rows = &mut self.rows[u0..(u0 + BLOCK).min(n)];
+            for (i, x) in xs.iter().enumerate() {
+                let l = nq - 1 - i;
+                for (row, &v) in rows.iter_mut().zip(&x[u0..]) {
+                    row[l] = v as i16 - offset;
+                }
+            }
+        }
+    }
+
+    /// The best alignment of the query of [`Self::fill`] (`nq` columns, `offset`) against every
+    /// target, into `out`.
+    pub fn scan(&mut self, nq: usize, offset: i64, targets: &Targets, out: &mut Vec<Best>) {
+        dispatch!(scan_impl(self, nq, offset, targets, out))
+    }
+}
+
+multiversion!(scan_impl(d: &mut Diagonals, nq: usize, offset: i64, targets: &Targets, out: &mut Vec<Best>));
+
+#[inline(always)]
+fn scan_impl(d: &mut Diagonals, nq: usize, offset: i64, targets: &Targets, out: &mut Vec<Best>) {
+    const W: usize = WIDTH;
+    out.clear();
+    let Diagonals {
+        rows, stage, sums, ..
+    } = d;
+    if stage.len() < targets.t_max + 1 {
+        stage.resize(targets.t_max + 1, [0; 2 * W]);
+    }
+    let base_total = nq as i64 * offset;
+    let mut start = 0;
+    for &nt in &targets.lens {
+        for (s, &u) in stage[1..=nt].iter_mut().zip(&targets.map[start..start + nt]) {
+            s[..W].copy_from_slice(&rows[u as usize]);
+        }
+        let flat = stage.as_flattened();
+        let np = nt + nq - 1;
+        sums.resize(np.next_multiple_of(W), 0);
+        for (b, block) in sums.chunks_exact_mut(W).enumerate() {
+            let p0 = b * W;
+            let mut acc = [0i16; W];
+            // Target column k's row starts at 2W (k + 1); lane l of the block (position p0 + l)
+            // reads its lane p0 + l − k: the zeros of the row before below 0, the row's own
+            // zeros from nq on.
+            for k in p0.saturating_sub(nq - 1)..(p0 + W).min(nt) {
+                let at = 2 * W * (k + 1) + p0 - k;
+                let src: &[i16; W] = flat[at..at + W].try_into().expect("W lanes");
+                for l in 0..W {
+                    acc[l] += src[l];
+                }
+            }
+            block.copy_from_slice(&acc);
+        }
+        out.push(best_alignment(&sums[..np], nq, nt, base_total));
+        start += nt;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Mt19937;
+    use crate::tomtom::Motif;
+    use crate::tomtom::scan::{Padding, padded_row, scan};
+
+    #[test]
+    fn diagonals_give_the_padded_scan() {
+        let mut rng = Mt19937::new(5);
+        let mut motif = |w: usize| {
+            let cols: Vec<[f64; 4]> = (0..w)
+                .map(|_| std::array::from_fn(|_| rng.next_f64()))
+                .collect();
+            Motif::from_columns(&cols)
+        };
+        let targets: Vec<Motif<f64>> = (0..12).map(|k| motif(1 + (k * 7) % 40)).collect();
+        let t = Targets::new(&targets, None, true);
+        let n = t.n_unique();
+        let mut d = Diagonals::default();
+        let mut draw = Mt19937::new(9);
+        // Widest first, as the queries are scheduled, then wider again.
+        for (nq, offset) in [(32, 40), (9, 3), (1, 0), (5, 100), (20, 7)] {
+            let n_bins = 100;
+            assert!(fits(nq, offset, n_bins));
+            // Coarse scores (many ties).
+            let xs: Vec<Vec<u16>> = (0..nq)
+                .map(|_| (0..n).map(|_| (draw.bounded(6) * 20) as u16).collect())
+                .collect();
+            let refs: Vec<&[u16]> = xs.iter().map(Vec::as_slice).collect();
+            d.fill(&refs, offset);
+            let mut got = Vec::new();
+            d.scan(nq, offset, &t, &mut got);
+            let padding = Padding::new(&t, nq);
+            let rows: Vec<Vec<i32>> = xs
+                .iter()
+                .map(|x| {
+                    let mut row = vec![0; padding.len];
+                    padded_row(x, offset, &t, &padding, &mut row);
+                    row
+                })
+                .collect();
+            let refs: Vec<&[i32]> = rows.iter().map(Vec::as_slice).collect();
+            let mut want = Vec::new();
+            scan(&refs, offset, &t, &padding, &mut Vec::new(), &mut want);
+            assert_eq!(got, want, "nq {nq}");
+        }
+        assert!(!fits(33, 0, 100) && !fits(32, 50, 2000) && fits(32, 50, 100));
+    }
+}
