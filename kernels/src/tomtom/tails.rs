@@ -169,9 +169,14 @@ impl Compositions {
             }
             let c = &mut self.comps[n];
             c.lo = lo;
+            // The suffix sums of `pdf` in one pass, closed by a zero.
             c.tail.clear();
-            c.tail.extend_from_slice(pdf);
-            suffix_sums(&mut c.tail);
+            c.tail.resize(pdf.len() + 1, 0.0);
+            let mut acc = 0.0;
+            for (t, &v) in c.tail.iter_mut().zip(pdf).rev() {
+                acc += v;
+                *t = acc;
+            }
             n += 1;
         }
         self.comps.truncate(n);
