@@ -1,13 +1,13 @@
 //! The alignment scan (ALGORITHMS §7.8) of one query of at most [`WIDTH`] columns from one row
 //! per unique target column holding the scores of *all* query columns.
 //!
-//! Row `u` holds `x[nq − 1 − l][u] − offset` in lane `l` (zero from lane `nq` on): target column
-//! `k` of a target adds its row to the totals of positions `k .. k + nq`, so a position's total is
-//! a sum along an anti-diagonal of the target's rows. The rows of a target are copied into a
-//! staging area with a stride of `2 · WIDTH` lanes whose upper half stays zero; read back with a
-//! stride one lane shorter, the anti-diagonals become columns, and a block of [`WIDTH`] positions
-//! is one vector addition per target column (the zero lanes stand in for the columns a position
-//! does not align). Totals are exact 16-bit integers ([`fits`] checks the bound) and the maximum
+//! Row `u` holds `x[nq − 1 − l][u] − offset` in lane `l` of `W` (16 or [`WIDTH`], zero from lane
+//! `nq` on): target column `k` of a target adds its row to the totals of positions `k .. k + nq`,
+//! so a position's total is a sum along an anti-diagonal of the target's rows. The rows of a
+//! target are copied into a staging area with a stride of `2W` lanes whose upper half stays zero;
+//! read back with a stride one lane shorter, the anti-diagonals become columns, and a block of `W`
+//! positions is one vector addition per target column (the zero lanes stand in for the columns a
+//! position does not align). Totals are exact 16-bit integers ([`fits`] checks the bound) and the maximum
 //! and memelite's tie rule are `scan::best_alignment`'s: the [`Best`]s are those of `scan::scan`.
 
 use super::prepare::Targets;
@@ -27,27 +27,27 @@ pub(crate) fn fits(nq: usize, offset: i64, n_bins: usize) -> bool {
     nq <= WIDTH && (nq as i64) * widest < i64::from(i16::MAX)
 }
 
-/// The rows of a query and the scan's scratch, reused across queries.
+/// The rows of a query of at most `W` columns and the scan's scratch, reused across queries.
 #[derive(Debug, Default)]
-pub(crate) struct Diagonals {
-    rows: Vec<[i16; WIDTH]>,
+pub(crate) struct Diagonals<const W: usize> {
+    rows: Vec<[i16; W]>,
     /// Lanes `dirty..` of every row are zero.
     dirty: usize,
-    /// Target rows with a zero upper half, after one zero row.
-    stage: Vec<[i16; 2 * WIDTH]>,
+    /// Target rows at even indices from 2, zeros at the others.
+    stage: Vec<[i16; W]>,
     sums: Vec<i16>,
 }
 
-impl Diagonals {
+impl<const W: usize> Diagonals<W> {
     /// Sets the rows from the binned scores `xs[i]` of query columns `i` (one per unique target
     /// column) and the query's `offset`; [`fits`] must hold.
     pub fn fill(&mut self, xs: &[&[u16]], offset: i64) {
         let nq = xs.len();
         let n = xs.first().map_or(0, |x| x.len());
-        debug_assert!(nq <= WIDTH);
+        debug_assert!(nq <= W);
         if self.rows.len() != n {
             self.rows.clear();
-            self.rows.resize(n, [0; WIDTH]);
+            self.rows.resize(n, [0; W]);
             self.dirty = 0;
         }
         if self.dirty > nq {
@@ -68,31 +68,64 @@ impl Diagonals {
             }
         }
     }
+}
 
+impl Diagonals<16> {
     /// The best alignment of the query of [`Self::fill`] (`nq` columns, `offset`) against every
     /// target, into `out`.
     pub fn scan(&mut self, nq: usize, offset: i64, targets: &Targets, out: &mut Vec<Best>) {
-        dispatch!(scan_impl(self, nq, offset, targets, out))
+        dispatch!(scan_16(self, nq, offset, targets, out))
     }
 }
 
-multiversion!(scan_impl(d: &mut Diagonals, nq: usize, offset: i64, targets: &Targets, out: &mut Vec<Best>));
+impl Diagonals<WIDTH> {
+    /// The best alignment of the query of [`Self::fill`] (`nq` columns, `offset`) against every
+    /// target, into `out`.
+    pub fn scan(&mut self, nq: usize, offset: i64, targets: &Targets, out: &mut Vec<Best>) {
+        dispatch!(scan_32(self, nq, offset, targets, out))
+    }
+}
+
+multiversion!(scan_16(d: &mut Diagonals<16>, nq: usize, offset: i64, targets: &Targets, out: &mut Vec<Best>));
+multiversion!(scan_32(d: &mut Diagonals<WIDTH>, nq: usize, offset: i64, targets: &Targets, out: &mut Vec<Best>));
 
 #[inline(always)]
-fn scan_impl(d: &mut Diagonals, nq: usize, offset: i64, targets: &Targets, out: &mut Vec<Best>) {
-    const W: usize = WIDTH;
+fn scan_16(d: &mut Diagonals<16>, nq: usize, offset: i64, targets: &Targets, out: &mut Vec<Best>) {
+    scan_impl(d, nq, offset, targets, out)
+}
+
+#[inline(always)]
+fn scan_32(
+    d: &mut Diagonals<WIDTH>,
+    nq: usize,
+    offset: i64,
+    targets: &Targets,
+    out: &mut Vec<Best>,
+) {
+    scan_impl(d, nq, offset, targets, out)
+}
+
+#[inline(always)]
+fn scan_impl<const W: usize>(
+    d: &mut Diagonals<W>,
+    nq: usize,
+    offset: i64,
+    targets: &Targets,
+    out: &mut Vec<Best>,
+) {
     out.clear();
     let Diagonals {
         rows, stage, sums, ..
     } = d;
-    if stage.len() < targets.t_max + 1 {
-        stage.resize(targets.t_max + 1, [0; 2 * W]);
+    if stage.len() < 2 * (targets.t_max + 1) {
+        stage.resize(2 * (targets.t_max + 1), [0; W]);
     }
     let base_total = nq as i64 * offset;
     let mut start = 0;
     for &nt in &targets.lens {
-        for (s, &u) in stage[1..=nt].iter_mut().zip(&targets.map[start..start + nt]) {
-            s[..W].copy_from_slice(&rows[u as usize]);
+        let cols = &targets.map[start..start + nt];
+        for (s, &u) in stage[2..2 * (nt + 1)].iter_mut().step_by(2).zip(cols) {
+            *s = rows[u as usize];
         }
         let flat = stage.as_flattened();
         let np = nt + nq - 1;
@@ -136,10 +169,19 @@ mod tests {
         let targets: Vec<Motif<f64>> = (0..12).map(|k| motif(1 + (k * 7) % 40)).collect();
         let t = Targets::new(&targets, None, true);
         let n = t.n_unique();
-        let mut d = Diagonals::default();
+        let mut d = Diagonals::<WIDTH>::default();
+        let mut d16 = Diagonals::<16>::default();
         let mut draw = Mt19937::new(9);
         // Widest first, as the queries are scheduled, then wider again.
-        for (nq, offset) in [(32, 40), (9, 3), (1, 0), (5, 100), (20, 7)] {
+        for (nq, offset) in [
+            (32, 40),
+            (9, 3),
+            (16, 2),
+            (1, 0),
+            (5, 100),
+            (20, 7),
+            (12, 4),
+        ] {
             let n_bins = 100;
             assert!(fits(nq, offset, n_bins));
             // Coarse scores (many ties).
@@ -150,6 +192,12 @@ mod tests {
             d.fill(&refs, offset);
             let mut got = Vec::new();
             d.scan(nq, offset, &t, &mut got);
+            if nq <= 16 {
+                let mut narrow = Vec::new();
+                d16.fill(&refs, offset);
+                d16.scan(nq, offset, &t, &mut narrow);
+                assert_eq!(narrow, got, "nq {nq}, 16 lanes");
+            }
             let padding = Padding::new(&t, nq);
             let rows: Vec<Vec<i32>> = xs
                 .iter()

@@ -618,7 +618,8 @@ struct QueryScratch {
     x: Vec<u16>,
     /// Binned scores of the query's columns (rows of `n_unique`), for `diagonals`.
     xs: Vec<u16>,
-    diagonals: Diagonals,
+    diagonals: Diagonals<{ diagonal::WIDTH }>,
+    diagonals_16: Diagonals<16>,
     rows: Vec<i32>,
     /// The padding (`Padding::pad`) whose zeros `rows` holds.
     rows_pad: Option<usize>,
@@ -709,8 +710,14 @@ fn query_bests(
                 None => &s.xs[i * n..(i + 1) * n],
             })
             .collect();
-        s.diagonals.fill(&xs, offset);
-        s.diagonals.scan(nq, offset, prep, &mut s.bests);
+        // Half-width rows where the query fits them (less to move).
+        if nq <= 16 {
+            s.diagonals_16.fill(&xs, offset);
+            s.diagonals_16.scan(nq, offset, prep, &mut s.bests);
+        } else {
+            s.diagonals.fill(&xs, offset);
+            s.diagonals.scan(nq, offset, prep, &mut s.bests);
+        }
         return;
     }
     // Padded rows: those of this query alone are padded for its width (less to scan); shared
