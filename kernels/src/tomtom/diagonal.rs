@@ -57,13 +57,13 @@ impl<const W: usize> Diagonals<W> {
         }
         self.dirty = nq;
         // `fits` bounds every value by i16::MAX.
-        let offset = offset as i16;
+        let offset = offset as i32;
         for u0 in (0..n).step_by(BLOCK) {
             let rows = &mut self.rows[u0..(u0 + BLOCK).min(n)];
             for (i, x) in xs.iter().enumerate() {
                 let l = nq - 1 - i;
                 for (row, &v) in rows.iter_mut().zip(&x[u0..]) {
-                    row[l] = v as i16 - offset;
+                    row[l] = (i32::from(v) - offset) as i16;
                 }
             }
         }
@@ -213,5 +213,10 @@ mod tests {
             assert_eq!(got, want, "nq {nq}");
         }
         assert!(!fits(33, 0, 100) && !fits(32, 50, 2000) && fits(32, 50, 100));
+        // Binned scores above i16::MAX, their differences within it.
+        assert!(fits(1, 20_000, 40_000));
+        let mut wide = Diagonals::<16>::default();
+        wide.fill(&[&[40_000, 0]], 20_000);
+        assert_eq!((wide.rows[0][0], wide.rows[1][0]), (20_000, -20_000));
     }
 }
