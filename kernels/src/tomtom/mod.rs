@@ -57,8 +57,8 @@ use rayon::prelude::*;
 
 use crate::{Error, Result};
 use batch::{BatchScratch, LANES, SymbolTable, scan_batch};
-use diagonal::Diagonals;
 use columns::{Column, ColumnStats, Histogram, StatsScratch, bin_row, column_stats, distance_row};
+use diagonal::Diagonals;
 pub use motif::{Motif, MotifValue};
 use null::{NullParams, NullPath, NullScratch, null_path, null_survival};
 use prepare::Targets;
@@ -822,17 +822,16 @@ fn query_row(
         _ if !options.exact => own_span_tails(class, call, s).then_some(None),
         _ => None,
     };
-    let tail_hits_of = |s: &QueryScratch,
-                        comps: Option<&Compositions>,
-                        targets: Option<&[usize]>| {
-        let query = TailQuery {
-            comps: comps.unwrap_or(&s.spans),
-            ids: &s.ids,
-            nq: cols.len(),
-            offset: class.offset(),
+    let tail_hits_of =
+        |s: &QueryScratch, comps: Option<&Compositions>, targets: Option<&[usize]>| {
+            let query = TailQuery {
+                comps: comps.unwrap_or(&s.spans),
+                ids: &s.ids,
+                nq: cols.len(),
+                offset: class.offset(),
+            };
+            tail_hits(&query, call, &s.bests, targets)
         };
-        tail_hits(&query, call, &s.bests, targets)
-    };
     let exact = |s: &mut QueryScratch| {
         if !binned || histogram != Histogram::Exact {
             query_bests(cols, class, call, s, Histogram::Exact);
