@@ -90,8 +90,8 @@ impl Workspace {
     }
 
     /// Bins `row` and builds, for every length, the candidates whose triangle maximum is below
-    /// `threshold`, each length sorted stably by `PM` (ties by start). `row` has the length
-    /// the workspace was made for.
+    /// `threshold`, each length in order of start. `row` has the length the workspace was made
+    /// for.
     pub fn build<T: Attribution>(
         &mut self,
         row: &[T],
