@@ -188,7 +188,7 @@ impl NullTables {
     /// The tail tables of a histogram `counts` (one count per bin) of `total` values: the
     /// histogram may be summed over blocks of the array ([`bin_counts`]), it is exact.
     pub fn from_counts(counts: &[u64], total: f64, max_len: usize) -> Self {
-        Self::build(counts, total, max_len, &vec![0; max_len])
+        Self::build(&frequencies(counts, total), max_len, &vec![0; max_len])
     }
 
     /// The tail tables as a caller at p-value thresholds up to `threshold` reads them, for
@@ -201,7 +201,7 @@ impl NullTables {
     /// Where they start is bounded from below with the tails of a coarse histogram (bins
     /// merged by [`COARSE`]), whose sums never exceed the fine ones.
     pub fn above_threshold(counts: &[u64], total: f64, min_len: usize, max_len: usize, threshold: f64) -> Self {
-        let f: Vec<f64> = counts.iter().map(|&c| c as f64 / total).collect();
+        let f = frequencies(counts, total);
         let need = coarse_sums_reaching(&f, max_len, threshold);
         let top = f.iter().rposition(|&v| v != 0.0).unwrap_or(0);
         // The sums of length L from lo[L] up read those of length L − 1 from lo[L] − top up.
@@ -212,14 +212,14 @@ impl NullTables {
             lo[len - 1] = own.min(above);
             above = lo[len - 1].saturating_sub(top);
         }
-        Self::build(counts, total, max_len, &lo)
+        Self::build(&f, max_len, &lo)
     }
 
-    /// The tables with `R_L[s]` computed for `s >= lo[L − 1]` (`+∞` below; the sums of
-    /// length `L` from `lo[L]` up must only need those of length `L − 1` from `lo[L − 1]`).
-    fn build(counts: &[u64], total: f64, max_len: usize, lo: &[usize]) -> Self {
-        let n_bins = counts.len();
-        let f: Vec<f64> = counts.iter().map(|&c| c as f64 / total).collect();
+    /// The tables of the bin frequencies `f` with `R_L[s]` computed for `s >= lo[L − 1]` (`+∞`
+    /// below; the sums of length `L` from `lo[L]` up must only need those of length `L − 1`
+    /// from `lo[L − 1]`).
+    fn build(f: &[f64], max_len: usize, lo: &[usize]) -> Self {
+        let n_bins = f.len();
         // The nonzero bins in descending order: ascending i = m - j in every output sum.
         let nz: Vec<(usize, f64)> = (0..n_bins).rev().filter(|&j| f[j] != 0.0).map(|j| (j, f[j])).collect();
 
@@ -233,12 +233,11 @@ impl NullTables {
         let pad = n_bins + BLOCK;
         let width = pad + n_bins * max_len.max(1) + BLOCK;
         let mut store = [vec![0.0f64; SHIFTS * width + SHIFTS], vec![0.0f64; SHIFTS * width + SHIFTS]];
-        let [prev, next] = store.each_mut().map(|v| {
+        let [mut prev, mut next] = store.each_mut().map(|v| {
             // Any start is correct; an aligned one is faster.
             let base = v.as_ptr().align_offset(32) % SHIFTS;
             &mut v[base..base + SHIFTS * width]
         });
-        let (mut prev, mut next) = (prev, next);
         // (j, f[j], where the slice for bin j in the block at m0 starts in a buffer, less m0)
         let nz: Vec<(usize, f64, usize)> = nz
             .iter()
@@ -248,7 +247,7 @@ impl NullTables {
             })
             .collect();
         for (s, copy) in prev.chunks_exact_mut(width).enumerate() {
-            copy[pad - s..pad - s + n_bins].copy_from_slice(&f);
+            copy[pad - s..pad - s + n_bins].copy_from_slice(f);
         }
         for len in 2..=max_len {
             let n_prev = n_bins * (len - 1);
@@ -388,6 +387,11 @@ fn convolve(row: &Row<'_>, nz: &[(usize, f64, usize)], m_base: usize, out: &mut 
 }
 
 multiversion!(convolve(row: &Row<'_>, nz: &[(usize, f64, usize)], m_base: usize, out: &mut [f64]));
+
+/// The frequency of each bin: its count over `total` (float64, as tangermeme divides).
+fn frequencies(counts: &[u64], total: f64) -> Vec<f64> {
+    counts.iter().map(|&c| c as f64 / total).collect()
+}
 
 /// `R[s] = R[s + 1] + S[s]` from the top down to `lo`, with `R[len(S)] = 0`; `+∞` below `lo`.
 fn tail_sums(s: &[f64], lo: usize) -> Vec<f64> {
