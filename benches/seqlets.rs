@@ -39,6 +39,8 @@ fn synthetic_tracks(n: usize) -> Vec<f32> {
 }
 
 fn bench_seqlets(c: &mut Criterion) {
+    // As the `motiflift` binary does.
+    motiflift::allocator::retain_freed_memory();
     let x = synthetic_tracks(N_TRACKS);
     let options = RecursiveOptions::default();
     let call = || recursive_seqlets(black_box(&x), N_TRACKS, LEN, &options).expect("recursive_seqlets");

@@ -121,7 +121,7 @@ impl Workspace {
     pub fn build_segments(
         &mut self,
         segments: &[Segment],
-        seg_bins: &[u16],
+        seg_bins: &[u32],
         null: &NullTables,
         min_len: usize,
         max_len: usize,
@@ -134,7 +134,7 @@ impl Workspace {
         let mut at = 0;
         for s in segments {
             let b = &mut self.bins[s.range()];
-            b.iter_mut().zip(&seg_bins[at..at + s.len()]).for_each(|(o, &v)| *o = u32::from(v));
+            b.copy_from_slice(&seg_bins[at..at + s.len()]);
             at += s.len();
             if b.len() < min_len {
                 continue;

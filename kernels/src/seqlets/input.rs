@@ -6,33 +6,52 @@ use rayon::prelude::*;
 use crate::simd::{dispatch, multiversion};
 use crate::{Error, Result};
 
-mod sealed {
+pub(crate) mod sealed {
     pub trait Sealed: Sized {
+        /// The unit roundoff of the type's arithmetic (half an ulp of 1).
+        const UNIT_ROUNDOFF: f64;
         /// `values` as `f32`s when `Self` is `f32` (the binning has a faster path for them).
         fn as_f32(values: &[Self]) -> Option<&[f32]>;
+        /// `self + other`, rounded to the type.
+        fn add(self, other: Self) -> Self;
+        /// The largest value of the type not above `v` (finite `v`).
+        fn at_most(v: f64) -> Self;
     }
     impl Sealed for f32 {
+        const UNIT_ROUNDOFF: f64 = f32::EPSILON as f64 / 2.0;
         fn as_f32(values: &[Self]) -> Option<&[f32]> {
             Some(values)
         }
+        #[inline(always)]
+        fn add(self, other: Self) -> Self {
+            self + other
+        }
+        fn at_most(v: f64) -> Self {
+            let c = v as f32;
+            if f64::from(c) > v { c.next_down() } else { c }
+        }
     }
     impl Sealed for f64 {
+        const UNIT_ROUNDOFF: f64 = f64::EPSILON / 2.0;
         fn as_f32(_: &[Self]) -> Option<&[f32]> {
             None
         }
+        #[inline(always)]
+        fn add(self, other: Self) -> Self {
+            self + other
+        }
+        fn at_most(v: f64) -> Self {
+            v
+        }
     }
 }
-
-
 
 /// An attribution value type: `f32` or `f64`.
 ///
 /// tangermeme's arithmetic depends on the input dtype: the recursive caller subtracts the
 /// minimum **in the input dtype** before the float64 division that bins a value
 /// (ALGORITHMS §5.1), so both types are accepted and keep their own rounding.
-pub trait Attribution:
-    Copy + PartialOrd + Send + Sync + std::fmt::Debug + sealed::Sealed + 'static
-{
+pub trait Attribution: Copy + PartialOrd + Send + Sync + std::fmt::Debug + sealed::Sealed + 'static {
     /// The value widened to `f64` (exact).
     fn to_f64(self) -> f64;
     /// `self - base` evaluated in the value's own type, then widened to `f64`.
@@ -84,16 +103,7 @@ impl<'a, T: Attribution> Tracks<'a, T> {
     /// Checks that `data` holds `n * l` finite values and that the array is not empty.
     /// `what` names the input in error messages (e.g. `"X"`, `"X_control"`).
     pub fn new(what: &'static str, data: &'a [T], n: usize, l: usize) -> Result<Self> {
-        if n.checked_mul(l) != Some(data.len()) {
-            return Err(Error::Shape {
-                what,
-                expected: format!("{} values for (n, l) = ({n}, {l})", n.saturating_mul(l)),
-                got: vec![data.len()],
-            });
-        }
-        if data.is_empty() {
-            return Err(Error::Empty(what));
-        }
+        check_shape(what, data, n, l)?;
         let Some((min, max)) = finite_min_max(data) else {
             let pos = data.iter().position(|v| !v.finite()).unwrap_or(0);
             return Err(Error::NonFinite {
@@ -103,6 +113,12 @@ impl<'a, T: Attribution> Tracks<'a, T> {
             });
         };
         Ok(Self { data, l, min, max })
+    }
+
+    /// The tracks `data` of rows of `l` values, already checked ([`check_shape`], finite),
+    /// whose extremes are `min` and `max`.
+    pub fn with_extremes(data: &'a [T], l: usize, min: T, max: T) -> Self {
+        Self { data, l, min, max }
     }
 
     /// Length of every example.
@@ -126,17 +142,31 @@ impl<'a, T: Attribution> Tracks<'a, T> {
     }
 }
 
+/// Checks that `data` holds `n * l` values and is not empty (`what` names it in errors).
+pub(crate) fn check_shape<T>(what: &'static str, data: &[T], n: usize, l: usize) -> Result<()> {
+    if n.checked_mul(l) != Some(data.len()) {
+        return Err(Error::Shape {
+            what,
+            expected: format!("{} values for (n, l) = ({n}, {l})", n.saturating_mul(l)),
+            got: vec![data.len()],
+        });
+    }
+    if data.is_empty() {
+        return Err(Error::Empty(what));
+    }
+    Ok(())
+}
+
 /// Smallest and largest value of a non-empty slice, or `None` if any value is NaN or infinite.
 /// One parallel pass of branch-free lanes (it vectorises).
 fn finite_min_max<T: Attribution>(v: &[T]) -> Option<(T, T)> {
-    let (min, max, finite) =
-        v.par_chunks(1 << 16).map(|c| dispatch!(chunk_min_max(c))).reduce_with(merge)?;
+    let (min, max, finite) = v.par_chunks(1 << 16).map(|c| dispatch!(chunk_min_max(c))).reduce_with(merge)?;
     finite.then_some((min, max))
 }
 
 /// `(min, max, all finite)` of a non-empty chunk.
 #[inline(always)]
-fn chunk_min_max<T: Attribution>(c: &[T]) -> (T, T, bool) {
+pub(crate) fn chunk_min_max<T: Attribution>(c: &[T]) -> (T, T, bool) {
     const W: usize = 16;
     let (mut lo, mut hi, mut ok) = ([c[0]; W], [c[0]; W], [true; W]);
     let mut blocks = c.chunks_exact(W);
@@ -153,7 +183,8 @@ fn chunk_min_max<T: Attribution>(c: &[T]) -> (T, T, bool) {
 
 multiversion!(chunk_min_max<T: Attribution>(c: &[T]) -> (T, T, bool));
 
-fn merge<T: Attribution>(a: (T, T, bool), b: (T, T, bool)) -> (T, T, bool) {
+/// The extremes of two chunks' `(min, max, all finite)` together.
+pub(crate) fn merge<T: Attribution>(a: (T, T, bool), b: (T, T, bool)) -> (T, T, bool) {
     (if b.0 < a.0 { b.0 } else { a.0 }, if b.1 > a.1 { b.1 } else { a.1 }, a.2 & b.2)
 }
 

@@ -98,6 +98,16 @@ impl<T: Attribution> Binning<T> {
         }
     }
 
+    /// The width of a bin.
+    pub fn width(&self) -> f64 {
+        self.width
+    }
+
+    /// The lower end of the first bin (the smallest value).
+    pub fn xmin(&self) -> T {
+        self.xmin
+    }
+
     /// The number of bins.
     pub fn n_bins(&self) -> usize {
         self.last as usize + 1
@@ -307,7 +317,7 @@ const BLOCKS_PER_TASK: usize = 16;
 /// vectorises), then counted.
 const CHUNK: usize = 1024;
 /// Interleaved sub-histograms, so that equal consecutive bins do not wait on each other.
-pub(crate) const SPLIT: usize = 4;
+const SPLIT: usize = 4;
 
 /// Counts of every value of `v` per bin (integers, so any summation order gives the same).
 /// The number of values of `v` in each bin.
@@ -317,30 +327,75 @@ pub(crate) fn bin_counts<T: Attribution>(v: &[T], bins: &Binning<T>) -> Vec<u64>
 
 fn histogram<T: Attribution>(v: &[T], bins: &Binning<T>) -> Vec<u64> {
     let n_bins = bins.n_bins();
-    let merged = v
-        .par_chunks(CHUNK * 64)
-        .map(|c| {
-            let mut h = vec![0u32; SPLIT * n_bins];
-            let mut buf = [0u32; CHUNK];
-            for part in c.chunks(CHUNK) {
-                let b = &mut buf[..part.len()];
-                bins.bins_into(part, b);
-                count_into(&mut h, n_bins, b);
-            }
-            h.iter().map(|&x| u64::from(x)).collect::<Vec<u64>>()
-        })
+    v.par_chunks(CHUNK * 64)
+        .fold(
+            || Counter::new(n_bins),
+            |mut counter, c| {
+                counter.count(c, bins);
+                counter
+            },
+        )
+        .map(Counter::into_counts)
         .reduce_with(|mut a, b| {
             a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
             a
         })
-        .unwrap_or_default();
-    (0..n_bins).map(|k| (0..SPLIT).map(|s| merged[s * n_bins + k]).sum()).collect()
+        .unwrap_or_default()
+}
+
+/// One thread's share of a histogram: [`SPLIT`] interleaved 32-bit sub-histograms, added
+/// into 64-bit counts before they could overflow.
+pub(crate) struct Counter {
+    split: Vec<u32>,
+    in_split: usize,
+    counts: Vec<u64>,
+}
+
+impl Counter {
+    /// An empty histogram of `n_bins` bins.
+    pub fn new(n_bins: usize) -> Self {
+        Self { split: vec![0; SPLIT * n_bins], in_split: 0, counts: vec![0; n_bins] }
+    }
+
+    /// Bins and counts `values`.
+    fn count<T: Attribution>(&mut self, values: &[T], bins: &Binning<T>) {
+        let mut buf = [0; CHUNK];
+        for part in values.chunks(CHUNK) {
+            let b = &mut buf[..part.len()];
+            bins.bins_into(part, b);
+            self.count_bins(b);
+        }
+    }
+
+    /// Counts values whose bins are `b`.
+    pub fn count_bins(&mut self, b: &[u32]) {
+        if self.in_split + b.len() > u32::MAX as usize {
+            self.flush();
+        }
+        self.in_split += b.len();
+        count_into(&mut self.split, self.counts.len(), b);
+    }
+
+    fn flush(&mut self) {
+        let n_bins = self.counts.len();
+        for (k, c) in self.counts.iter_mut().enumerate() {
+            *c += (0..SPLIT).map(|s| u64::from(self.split[s * n_bins + k])).sum::<u64>();
+        }
+        self.split.fill(0);
+        self.in_split = 0;
+    }
+
+    /// The counts of every bin.
+    pub fn into_counts(mut self) -> Vec<u64> {
+        self.flush();
+        self.counts
+    }
 }
 
 /// Adds one to `h[(j % SPLIT) * n_bins + bins[j]]` for every `j` (the bins are below
 /// `n_bins`): consecutive values go to different sub-histograms, so that equal bins close
 /// together do not wait on each other's store.
-pub(crate) fn count_into(h: &mut [u32], n_bins: usize, bins: &[u32]) {
+fn count_into(h: &mut [u32], n_bins: usize, bins: &[u32]) {
     let (h0, rest) = h.split_at_mut(n_bins);
     let (h1, rest) = rest.split_at_mut(n_bins);
     let (h2, h3) = rest.split_at_mut(n_bins);

@@ -6,9 +6,9 @@ use rayon::prelude::*;
 
 use super::Seqlet;
 use super::decode::{LANES, Workspace};
-use super::input::{Attribution, Tracks};
+use super::input::{Attribution, Tracks, check_shape};
 use super::null::{Binning, NullTables};
-use super::sparse::{self, Prescreen};
+use super::sparse::{self, ValueScreen};
 use crate::{Error, Result};
 
 /// Parameters of [`recursive_seqlets`], with tangermeme's defaults.
@@ -107,17 +107,16 @@ pub fn recursive_seqlets<T: Attribution>(
     options: &RecursiveOptions,
 ) -> Result<Vec<Seqlet>> {
     options.validate(true)?;
+    check_shape("X", x, n, l)?;
+    if let Some(screen) = ValueScreen::from_sample(x, l, options) {
+        return sparse::call(x, n, l, &screen, options);
+    }
     let x = Tracks::new("X", x, n, l)?;
     let Some(bins) = Binning::new(&x, options.n_bins) else {
         return Ok(Vec::new());
     };
-    Ok(match Prescreen::new(&x, &bins, options) {
-        Some(pre) => sparse::call(&x, &bins, &pre, options),
-        None => {
-            let null = NullTables::new(&x, &bins, options.max_seqlet_len);
-            call_rows(&bins, &null, options, &x, options.threshold)
-        }
-    })
+    let null = NullTables::new(&x, &bins, options.max_seqlet_len);
+    Ok(call_rows(&bins, &null, options, &x, options.threshold))
 }
 
 /// The shared part of a call: bins and null tables built from `X`.

@@ -1,246 +1,284 @@
 //! `recursive_seqlets` on an array held in memory, reading the values twice instead of three
-//! times: the extremes, then one pass that counts the null histogram *and* keeps, per row, the
-//! few places where a seqlet can be called; the calling then needs the null and those places
-//! only.
+//! times: one pass finds the extremes *and* keeps, per row, the few places where a seqlet can
+//! be called (with their values); a second counts the null histogram; the calling then needs
+//! the null and those places only.
 //!
 //! A span can only be called if each of its windows of `min_seqlet_len` positions has a
 //! p-value below the threshold, i.e. bins summing to at least the cutoff `cut` of the null
-//! (ALGORITHMS §5.1). The null is known only after the histogram pass, so that pass keeps the
-//! windows summing to at least a lower bound `cut_lo` of `cut`, estimated from a sample of
-//! rows at a few times the threshold ([`Prescreen`]); the union of those windows, as
-//! segments of positions with their bins, holds every span that can be called. Should the
-//! bound prove wrong once the null is known (`cut < cut_lo`: a sample unlike the rest), the
-//! rows are called the ordinary way from their values, so the result never depends on it.
+//! (ALGORITHMS §5.1). Bins grow with the values, so such a window's *values* sum to at least
+//! about `cut · width + min_seqlet_len · xmin`. Neither the bins nor the null are known during
+//! the first pass, so it keeps the windows whose values sum to at least a bound `V` estimated
+//! from a sample of rows at a few times the threshold ([`ValueScreen`]); the union of those
+//! windows, as segments of positions with their values, holds every span that can be called.
+//! Once bins and null are known, the bound is checked with every rounding accounted for
+//! ([`ValueScreen::holds`]); should it fail (a sample unlike the rest), the rows are called the
+//! ordinary way from their values, so the result never depends on the sample.
 //!
 //! The seqlets' attributions are differences of float64 prefix sums from the start of the
 //! row (§5.1), which read the row up to the seqlet. A row of float32 values whose magnitudes
 //! span few enough binades has exact float64 partial sums ([`exact_f64_sums`]), and then the
-//! difference is the plain sum of the seqlet's own values: the row is read only there.
+//! difference is the plain sum of the seqlet's own values, which the first pass kept.
 
 use rayon::prelude::*;
 
 use super::Seqlet;
-use super::decode::{SCREEN, Segment, Workspace, screen};
-use super::input::{Attribution, Tracks};
-use super::null::{Binning, NullTables, SPLIT, bin_counts, count_into};
+use super::decode::{Segment, Workspace};
+#[cfg(doc)]
+use super::input::check_shape;
+use super::input::{Attribution, Tracks, chunk_min_max, merge};
+use super::null::{Binning, NullTables, bin_counts};
 use super::recursive::{ROWS_PER_TASK, RecursiveOptions, call_rows, fill_attributions, sort_blocks_by_p_value};
+use crate::Result;
 use crate::simd::{dispatch, multiversion, prefetch};
 
-/// The screening bound of the histogram pass is the cutoff of a sample's null at this many
+/// The screening bound of the first pass is the cutoff of a sample's null at this many
 /// times the threshold.
 const SLACK: f64 = 2.0;
 /// Above this (threshold × [`SLACK`]), too many windows pass the screen for it to pay.
 const MAX_SCREENED_P: f64 = 0.1;
 /// Rows of the sample the screening bound comes from (spread evenly over the array).
 const SAMPLE_ROWS: usize = 128;
+/// Window starts screened at once: one bit each of a `u64`.
+const STARTS: usize = 64;
 
-/// The lower bound `cut_lo` on the cutoff of the shortest seqlet length, from a sample.
+/// The bound `V` of the first pass: windows of `min_seqlet_len` values summing (in the
+/// values' type, left to right) to less than it are dropped.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Prescreen {
-    cut_lo: u32,
+pub(crate) struct ValueScreen<T> {
+    cut: T,
 }
 
-impl Prescreen {
-    /// The bound for a call with `o` on `x`, or `None` when the threshold is too large for the
-    /// two-pass route to pay (or bins and positions do not fit the segments' 16 and 32 bits).
-    pub fn new<T: Attribution>(x: &Tracks<'_, T>, bins: &Binning<T>, o: &RecursiveOptions) -> Option<Self> {
+impl<T: Attribution> ValueScreen<T> {
+    /// The bound for a call with `o` on the rows of `l` values in `x` (shape already
+    /// checked): the value sum matching the cutoff of a sample's null at `SLACK` times the
+    /// threshold. `None` when the threshold is too large for the two-pass route to pay, or the
+    /// sample is constant or not finite (the ordinary route then reports it).
+    pub fn from_sample(x: &[T], l: usize, o: &RecursiveOptions) -> Option<Self> {
         let p = o.threshold * SLACK;
-        let l = x.l();
-        if p > MAX_SCREENED_P || bins.n_bins() > 1 << 16 || u32::try_from(l).is_err() {
+        if p > MAX_SCREENED_P || l < o.min_seqlet_len || u32::try_from(l).is_err() {
             return None;
         }
-        let n = x.values().len() / l;
-        let stride = n.div_ceil(SAMPLE_ROWS).max(1);
-        let sample: Vec<&[T]> = x.values().chunks(l).step_by(stride).collect();
-        let counts = sample.par_iter().map(|row| bin_counts(row, bins)).reduce_with(|mut a, b| {
+        let stride = (x.len() / l).div_ceil(SAMPLE_ROWS).max(1);
+        let sample: Vec<&[T]> = x.chunks(l).step_by(stride).collect();
+        let (lo, hi, finite) = sample.iter().map(|row| chunk_min_max(row)).reduce(merge)?;
+        if !finite {
+            return None;
+        }
+        let bins = Binning::from_range(lo, hi, o.n_bins)?;
+        let counts = sample.par_iter().map(|row| bin_counts(row, &bins)).reduce_with(|mut a, b| {
             a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
             a
         })?;
-        let null = NullTables::from_counts(&counts, (sample.len() * l) as f64, o.min_seqlet_len);
-        Some(Self { cut_lo: null.cutoff(o.min_seqlet_len, p) as u32 })
+        let len = o.min_seqlet_len;
+        let null = NullTables::from_counts(&counts, (sample.len() * l) as f64, len);
+        let cut = null.cutoff(len, p) as f64;
+        Some(Self { cut: T::at_most(cut * bins.width() + len as f64 * lo.to_f64()) })
+    }
+
+    /// Whether the screen kept every window of `len` values whose bins sum to at least `cut`,
+    /// for values in `[bins.xmin(), xmax]`.
+    ///
+    /// With `u` the unit roundoff of the values' type, a bin is at most
+    /// `(x − xmin)(1 + u)(1 + 2⁻⁵³) / width` (the subtraction in the values' type, the division
+    /// in float64), so bins summing to `cut` need `Σx ≥ cut · width / ((1 + u)(1 + 2⁻⁵³)) +
+    /// len · xmin`; the screen's left-to-right sum is within `(len − 1) u / (1 − (len − 1) u)
+    /// · Σ|x|` of `Σx`. A relative margin of 1e-9 covers the rounding of this bound itself.
+    pub fn holds(&self, bins: &Binning<T>, xmax: T, cut: u64, len: usize) -> bool {
+        let (m, u, xmin) = (len as f64, T::UNIT_ROUNDOFF, bins.xmin().to_f64());
+        let reach = cut as f64 * bins.width() / ((1.0 + u) * (1.0 + f64::EPSILON / 2.0));
+        let largest = xmin.abs().max(xmax.to_f64().abs());
+        let sum_error = (m - 1.0) * u / (1.0 - (m - 1.0) * u) * m * largest;
+        let bound = reach + m * xmin - sum_error;
+        let margin = 1e-9 * (reach.abs() + m * largest);
+        bound.is_finite() && self.cut.to_f64() <= bound - margin
     }
 }
 
-/// What the histogram pass keeps of a block of rows.
-#[derive(Debug, Default)]
-struct Block {
-    /// Index of the block (its first row is `task * ROWS_PER_TASK`).
-    task: usize,
-    /// Per row: one past its last segment in `segments`, and whether its float64 partial sums
-    /// are exact.
-    rows: Vec<(usize, bool)>,
+/// What the first pass keeps of the blocks of rows one thread scanned.
+#[derive(Debug)]
+struct Kept<T> {
+    /// Per block: its index (its first row is `task * ROWS_PER_TASK`) and its first row in
+    /// `rows`.
+    blocks: Vec<(usize, usize)>,
+    /// Per row: one past its last segment in `segments` and past its last value in
+    /// `values`, and whether its float64 partial sums are exact.
+    rows: Vec<(usize, usize, bool)>,
     /// The segments of every row, row after row.
     segments: Vec<Segment>,
-    /// The bins of every segment, one after the other.
-    bins: Vec<u16>,
+    /// The values of every segment, one after the other.
+    values: Vec<T>,
+    /// `(min, max, all finite)` of the rows scanned, once there are some.
+    extremes: Option<(T, T, bool)>,
 }
 
-/// The per-thread state of the histogram pass.
-struct Scan {
-    /// Interleaved sub-histograms (see [`count_into`]), flushed into `counts` before they
-    /// could overflow.
-    hist: Vec<u32>,
-    in_hist: usize,
-    counts: Vec<u64>,
-    /// The bins of one row, and [`SCREEN`] more values so that the screening reads whole
-    /// blocks.
-    row_bins: Vec<u32>,
-    blocks: Vec<Block>,
-}
+impl<T: Attribution> Kept<T> {
+    fn new() -> Self {
+        Self { blocks: Vec::new(), rows: Vec::new(), segments: Vec::new(), values: Vec::new(), extremes: None }
+    }
 
-impl Scan {
-    fn new(n_bins: usize, l: usize) -> Self {
-        Self {
-            hist: vec![0; SPLIT * n_bins],
-            in_hist: 0,
-            counts: vec![0; n_bins],
-            row_bins: vec![0; l + SCREEN],
-            blocks: Vec::new(),
+    /// Scans block `task` of the rows of `l` values in `x` with the bound `cut` on windows of
+    /// `len` values.
+    fn scan_block(&mut self, x: &[T], task: usize, l: usize, len: usize, cut: T) {
+        self.blocks.push((task, self.rows.len()));
+        let first = task * ROWS_PER_TASK;
+        for r in first..(first + ROWS_PER_TASK).min(x.len() / l) {
+            // The next row is on its way from memory while this one is screened.
+            if let Some(next) = x.get((r + 1) * l..(r + 2) * l) {
+                next.iter().step_by(64 / size_of::<T>()).for_each(prefetch);
+            }
+            let e = dispatch!(scan_row(self, &x[r * l..(r + 1) * l], len, cut));
+            self.extremes = Some(self.extremes.map_or(e, |a| merge(a, e)));
         }
     }
 
-    fn flush(&mut self) {
-        let n_bins = self.counts.len();
-        for (k, c) in self.counts.iter_mut().enumerate() {
-            *c += (0..SPLIT).map(|s| u64::from(self.hist[s * n_bins + k])).sum::<u64>();
-        }
-        self.hist.fill(0);
-        self.in_hist = 0;
-    }
-
-    /// Counts the rows of block `task` into the histogram and keeps their segments.
-    fn block<T: Attribution>(
-        &mut self,
-        task: usize,
-        rows: &[T],
-        l: usize,
-        bins: &Binning<T>,
-        min_len: usize,
-        cut_lo: u32,
-    ) {
-        if self.in_hist + rows.len() > u32::MAX as usize {
-            self.flush();
-        }
-        self.in_hist += rows.len();
-        let mut block = Block { task, ..Block::default() };
-        for row in rows.chunks(l) {
-            dispatch!(scan_row(self, &mut block, row, bins, min_len, cut_lo));
-        }
-        self.blocks.push(block);
+    /// The rows of block `b`: for each, its segments, their values, and whether its partial
+    /// sums are exact.
+    fn rows_of(&self, b: usize) -> impl Iterator<Item = (&[Segment], &[T], bool)> {
+        let (from, to) = (self.blocks[b].1, self.blocks.get(b + 1).map_or(self.rows.len(), |n| n.1));
+        let (mut seg_at, mut value_at) = match from {
+            0 => (0, 0),
+            _ => (self.rows[from - 1].0, self.rows[from - 1].1),
+        };
+        self.rows[from..to].iter().map(move |&(seg_end, value_end, exact)| {
+            let row = (&self.segments[seg_at..seg_end], &self.values[value_at..value_end], exact);
+            (seg_at, value_at) = (seg_end, value_end);
+            row
+        })
     }
 }
 
-/// Counts `row` into the histogram of `scan` and keeps its segments (the union of its
-/// windows of `min_len` positions whose bins sum to at least `cut_lo`) in `block`.
+/// The extremes of `row`, and (when finite) its segments: the union of its windows of `len`
+/// positions whose values sum to at least `cut`, kept with their values.
 #[inline(always)]
-fn scan_row<T: Attribution>(
-    scan: &mut Scan,
-    block: &mut Block,
-    row: &[T],
-    bins: &Binning<T>,
-    min_len: usize,
-    cut_lo: u32,
-) {
-    let l = row.len();
-    let n_bins = scan.counts.len();
-    let b = &mut scan.row_bins[..l];
-    bins.bins_into(row, b);
-    count_into(&mut scan.hist, n_bins, b);
-    if l >= min_len {
+fn scan_row<T: Attribution>(kept: &mut Kept<T>, row: &[T], len: usize, cut: T) -> (T, T, bool) {
+    let extremes = chunk_min_max(row);
+    if extremes.2 && row.len() >= len {
+        let n_starts = row.len() + 1 - len;
         let mut open: Option<Segment> = None;
-        let (segments, kept) = (&mut block.segments, &mut block.bins);
-        let row_bins = &scan.row_bins;
+        let (segments, values) = (&mut kept.segments, &mut kept.values);
         let mut close = |s: Segment| {
             segments.push(s);
-            // Below 2^16: checked by `Prescreen::new`.
-            kept.extend(row_bins[s.range()].iter().map(|&b| b as u16));
+            values.extend_from_slice(&row[s.range()]);
         };
-        // Positions fit in 32 bits (checked by `Prescreen::new`).
-        let len = min_len as u32;
-        screen(row_bins, l + 1 - min_len, min_len, cut_lo, |k, _| {
-            let k = k as u32;
-            match &mut open {
-                Some(s) if k <= s.end => s.end = k + len,
-                _ => {
-                    if let Some(s) = open.replace(Segment { start: k, end: k + len }) {
-                        close(s);
+        for c in 0..n_starts.div_ceil(STARTS) {
+            let at = c * STARTS;
+            let mut hits = window_hits(row, at, n_starts, len, cut);
+            // Each run of passing starts a..a + run covers the positions [a, a + run − 1 + len).
+            while hits != 0 {
+                let a = hits.trailing_zeros();
+                let run = (hits >> a).trailing_ones();
+                // Positions fit in 32 bits (checked by `ValueScreen::from_sample`).
+                let (start, end) = ((at as u32) + a, (at as u32) + a + run - 1 + len as u32);
+                match &mut open {
+                    Some(s) if start <= s.end => s.end = end,
+                    _ => {
+                        if let Some(s) = open.replace(Segment { start, end }) {
+                            close(s);
+                        }
                     }
                 }
+                hits = if a + run == 64 { 0 } else { hits & (u64::MAX << (a + run)) };
             }
-        });
+        }
         if let Some(s) = open {
             close(s);
         }
     }
     let exact = T::as_f32(row).is_some_and(exact_f64_sums);
-    block.rows.push((block.segments.len(), exact));
+    kept.rows.push((kept.segments.len(), kept.values.len(), exact));
+    extremes
 }
 
-multiversion!(scan_row<T: Attribution>(scan: &mut Scan, block: &mut Block, row: &[T], bins: &Binning<T>, min_len: usize, cut_lo: u32));
+multiversion!(scan_row<T: Attribution>(kept: &mut Kept<T>, row: &[T], len: usize, cut: T) -> (T, T, bool));
 
-/// Seqlets of every row of `x` at `o.threshold` with the bins of `x`, sorted stably by p-value:
-/// the histogram pass, the null, then the calling from the kept segments (or from the values,
-/// should `pre` prove wrong).
-pub(crate) fn call<T: Attribution>(
-    x: &Tracks<'_, T>,
-    bins: &Binning<T>,
-    pre: &Prescreen,
-    o: &RecursiveOptions,
-) -> Vec<Seqlet> {
-    let l = x.l();
-    let n_bins = bins.n_bins();
-    let (counts, mut blocks) = x
-        .values()
-        .par_chunks(ROWS_PER_TASK * l)
-        .enumerate()
-        .fold(
-            || Scan::new(n_bins, l),
-            |mut scan, (task, rows)| {
-                scan.block(task, rows, l, bins, o.min_seqlet_len, pre.cut_lo);
-                scan
-            },
-        )
-        .map(|mut scan| {
-            scan.flush();
-            (scan.counts, scan.blocks)
+/// Bit `i` set for each start `at + i < n_starts` whose `len` values, added left to right,
+/// sum to at least `cut`.
+#[inline(always)]
+fn window_hits<T: Attribution>(row: &[T], at: usize, n_starts: usize, len: usize, cut: T) -> u64 {
+    if at + STARTS <= n_starts {
+        // A whole block: 64 sums in lanes (a loop that vectorises).
+        let window = &row[at..at + STARTS + len - 1];
+        let mut sums: [T; STARTS] = window[..STARTS].try_into().expect("a block of starts");
+        for j in 1..len {
+            let w: &[T; STARTS] = window[j..j + STARTS].try_into().expect("a block of starts");
+            for (s, &v) in sums.iter_mut().zip(w) {
+                *s = s.add(v);
+            }
+        }
+        sums.iter().enumerate().fold(0u64, |m, (i, &s)| m | (u64::from(s >= cut) << i))
+    } else {
+        (at..n_starts).fold(0u64, |m, k| {
+            let s = row[k + 1..k + len].iter().fold(row[k], |s, &v| s.add(v));
+            m | (u64::from(s >= cut) << (k - at))
         })
-        .reduce(
-            || (vec![0; n_bins], Vec::new()),
-            |(mut counts, mut blocks), (c, b)| {
-                counts.iter_mut().zip(&c).for_each(|(a, b)| *a += b);
-                blocks.extend(b);
-                (counts, blocks)
-            },
-        );
-    let total = x.values().len() as f64;
-    let null = NullTables::above_threshold(&counts, total, o.min_seqlet_len, o.max_seqlet_len, o.threshold);
-    if (null.cutoff(o.min_seqlet_len, o.threshold) as u32) < pre.cut_lo {
-        return call_rows(bins, &null, o, x, o.threshold);
     }
-    blocks.sort_unstable_by_key(|b| b.task);
+}
+
+/// Seqlets of the rows of `l` values in `x` (`n` of them, shape checked by [`check_shape`]) at
+/// `o.threshold`, sorted stably by p-value: the first pass, the histogram pass, the null, then the calling from the kept
+/// segments (or from the values, should `screen` prove wrong).
+pub(crate) fn call<T: Attribution>(
+    x: &[T],
+    n: usize,
+    l: usize,
+    screen: &ValueScreen<T>,
+    o: &RecursiveOptions,
+) -> Result<Vec<Seqlet>> {
+    let len = o.min_seqlet_len;
+    let cut = screen.cut;
+    let kept: Vec<Kept<T>> = (0..n.div_ceil(ROWS_PER_TASK))
+        .into_par_iter()
+        .fold(Kept::new, |mut kept, task| {
+            kept.scan_block(x, task, l, len, cut);
+            kept
+        })
+        .collect();
+    let (min, max, finite) = kept.iter().filter_map(|k| k.extremes).fold((x[0], x[0], true), merge);
+    // Non-finite values: the ordinary check reports where.
+    let tracks = if finite { Tracks::with_extremes(x, l, min, max) } else { Tracks::new("X", x, n, l)? };
+    let Some(bins) = Binning::new(&tracks, o.n_bins) else {
+        return Ok(Vec::new());
+    };
+    let counts = bin_counts(x, &bins);
+    let total = x.len() as f64;
+    let cut = NullTables::above_threshold(&counts, total, len, len, o.threshold).cutoff(len, o.threshold);
+    if !screen.holds(&bins, max, cut, len) {
+        let null = NullTables::above_threshold(&counts, total, len, o.max_seqlet_len, o.threshold);
+        return Ok(call_rows(&bins, &null, o, &tracks, o.threshold));
+    }
+    // A candidate span has every window of `len` positions below the threshold, so it is at
+    // most `len − 1` longer than the longest run of such windows: the null goes no further.
+    // (The cutoff fits 32 bits: `n_bins * max_seqlet_len < 2^31`.)
+    // Every block, in order (ties of p-value stay in calling order).
+    let mut blocks: Vec<(usize, &Kept<T>, usize)> =
+        kept.iter().flat_map(|k| k.blocks.iter().enumerate().map(move |(b, &(task, _))| (task, k, b))).collect();
+    blocks.sort_unstable_by_key(|&(task, ..)| task);
+    let longest = longest_run(&bins, &blocks, len, cut as u32);
+    if longest == 0 {
+        return Ok(Vec::new());
+    }
+    let max_len = (longest + len - 1).min(o.max_seqlet_len);
+    let null = NullTables::above_threshold(&counts, total, len, max_len, o.threshold);
     let per_block: Vec<Vec<Seqlet>> = blocks
         .par_iter()
         .map_init(
-            || Workspace::new(l, o.n_lens()),
-            |ws, block| {
-                let first_row = block.task * ROWS_PER_TASK;
-                let row = |r: usize| &x.values()[(first_row + r) * l..(first_row + r + 1) * l];
+            || (Workspace::new(l, max_len + 1 - len), Vec::new()),
+            |(ws, kept_bins), &(task, k, b)| {
+                let first_row = task * ROWS_PER_TASK;
+                let row = |r: usize| &x[(first_row + r) * l..(first_row + r + 1) * l];
                 let mut out = Vec::new();
-                // (row within the block, its first seqlet, one past its last) of the rows whose
-                // attributions are exact sums of their values, and of those needing prefix sums.
-                let (mut exact_rows, mut inexact) = (Vec::new(), Vec::new());
-                let (mut seg_at, mut bin_at) = (0, 0);
-                for (r, &(seg_end, exact)) in block.rows.iter().enumerate() {
-                    let segments = &block.segments[seg_at..seg_end];
-                    let n_bins_kept: usize = segments.iter().map(Segment::len).sum();
-                    let kept = &block.bins[bin_at..bin_at + n_bins_kept];
-                    (seg_at, bin_at) = (seg_end, bin_at + n_bins_kept);
+                // (row within the block, its first seqlet, one past its last) of the rows
+                // needing prefix sums for their attributions.
+                let mut inexact = Vec::new();
+                for (r, (segments, values, exact)) in k.rows_of(b).enumerate() {
                     if segments.is_empty() {
                         continue;
                     }
-                    ws.build_segments(segments, kept, &null, o.min_seqlet_len, o.max_seqlet_len, o.threshold);
+                    kept_bins.resize(values.len(), 0);
+                    bins.bins_into(values, kept_bins);
+                    ws.build_segments(segments, kept_bins, &null, len, max_len, o.threshold);
                     let first = out.len();
-                    ws.decode(&null, o.max_seqlet_len, o.threshold, |c| {
+                    ws.decode(&null, max_len, o.threshold, |c| {
                         out.push(Seqlet {
                             example_idx: first_row + r,
                             start: c.start.saturating_sub(o.additional_flanks),
@@ -249,21 +287,18 @@ pub(crate) fn call<T: Attribution>(
                             p_value: c.p_value,
                         })
                     });
-                    if out.len() > first {
-                        if exact { &mut exact_rows } else { &mut inexact }.push((r, first, out.len()));
+                    if !exact {
+                        if out.len() > first {
+                            inexact.push((r, first, out.len()));
+                        }
+                        continue;
                     }
-                }
-                // The values are far from the caches by now: every seqlet's first and last
-                // are asked for before any is summed, so that the reads overlap.
-                for &(r, a, b) in &exact_rows {
-                    for s in &out[a..b] {
-                        prefetch(&row(r)[s.start]);
-                        prefetch(&row(r)[s.end - 1]);
-                    }
-                }
-                for &(r, a, b) in &exact_rows {
-                    for s in &mut out[a..b] {
-                        s.attribution = row(r)[s.start..s.end].iter().map(|v| v.to_f64()).sum();
+                    for s in &mut out[first..] {
+                        s.attribution = seqlet_values(segments, values, s.start, s.end)
+                            .unwrap_or(&row(r)[s.start..s.end])
+                            .iter()
+                            .map(|v| v.to_f64())
+                            .sum();
                     }
                 }
                 fill_attributions(ws, row, &inexact, &mut out);
@@ -272,7 +307,47 @@ pub(crate) fn call<T: Attribution>(
         )
         .collect();
     drop(blocks);
-    sort_blocks_by_p_value(per_block)
+    Ok(sort_blocks_by_p_value(per_block))
+}
+
+/// The longest run, over the rows of `blocks` (with what the first pass kept of them), of
+/// consecutive window starts whose `len` bins sum to at least `cut`.
+fn longest_run<T: Attribution>(bins: &Binning<T>, blocks: &[(usize, &Kept<T>, usize)], len: usize, cut: u32) -> usize {
+    blocks
+        .par_iter()
+        .map_init(Vec::new, |b, &(_, kept, block)| {
+            let mut longest = 0;
+            for (segments, values, _) in kept.rows_of(block) {
+                b.resize(values.len(), 0);
+                bins.bins_into(values, b);
+                let mut at = 0;
+                for s in segments {
+                    let b = &b[at..at + s.len()];
+                    at += s.len();
+                    // Segments are unions of windows: at least `len` long.
+                    let (mut sum, mut run) = (b[..len].iter().sum::<u32>(), 0);
+                    for k in 0..=b.len() - len {
+                        if k > 0 {
+                            sum = sum + b[k + len - 1] - b[k - 1];
+                        }
+                        run = if sum >= cut { run + 1 } else { 0 };
+                        longest = longest.max(run);
+                    }
+                }
+            }
+            longest
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// The values of positions `start..end` of a row, from its `segments` and their `values`
+/// (one after the other); `None` unless one segment holds them all.
+fn seqlet_values<'a, T>(segments: &[Segment], values: &'a [T], start: usize, end: usize) -> Option<&'a [T]> {
+    let i = segments.partition_point(|g| g.end as usize <= start);
+    let g = segments.get(i).filter(|g| g.start as usize <= start && end <= g.end as usize)?;
+    let from = segments[..i].iter().map(Segment::len).sum::<usize>() + start - g.start as usize;
+    Some(&values[from..from + (end - start)])
 }
 
 /// Whether every partial sum of `row` in float64, in any order, is exact: the values are
@@ -350,14 +425,44 @@ mod tests {
         let t = Tracks::new("X", &x, n, l).unwrap();
         let o = RecursiveOptions::default();
         let bins = Binning::new(&t, o.n_bins).unwrap();
-        let good = Prescreen::new(&t, &bins, &o).unwrap();
         let null = NullTables::new(&t, &bins, o.max_seqlet_len);
         let expected = call_rows(&bins, &null, &o, &t, o.threshold);
         assert!(!expected.is_empty());
-        assert_eq!(call(&t, &bins, &good, &o), expected);
-        let wrong = Prescreen { cut_lo: u32::MAX };
-        assert_eq!(call(&t, &bins, &wrong, &o), expected);
+        let good = ValueScreen::from_sample(&x, l, &o).unwrap();
+        assert!(good.holds(&bins, t.max(), null.cutoff(o.min_seqlet_len, o.threshold), o.min_seqlet_len));
+        assert_eq!(call(&x, n, l, &good, &o).unwrap(), expected);
+        let wrong = ValueScreen { cut: f32::MAX };
+        assert_eq!(call(&x, n, l, &wrong, &o).unwrap(), expected);
         // The weakest bound keeps every row whole.
-        assert_eq!(call(&t, &bins, &Prescreen { cut_lo: 0 }, &o), expected);
+        assert_eq!(call(&x, n, l, &ValueScreen { cut: f32::MIN }, &o).unwrap(), expected);
+    }
+
+    /// The check is sound: for every window, a bound above the window's value sum (which the
+    /// screen would drop) never holds for a cutoff the window's bins reach.
+    fn never_holds_above_a_reaching_window<T: Attribution>(x: &[T], len: usize, above: impl Fn(T) -> T) {
+        let t = Tracks::new("X", x, 1, x.len()).unwrap();
+        let bins = Binning::new(&t, 1000).unwrap();
+        for w in x.windows(len) {
+            let reached: u64 = w.iter().map(|&v| u64::from(bins.bin(v))).sum();
+            let sum = w[1..].iter().fold(w[0], |s, &v| s.add(v));
+            assert!(!ValueScreen { cut: above(sum) }.holds(&bins, t.max(), reached, len), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn the_bound_check_is_sound() {
+        let mut state = 0x853c_49e6_748f_ea9bu64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.3
+        };
+        let x64: Vec<f64> = (0..20_000).map(|_| next() * 1e-2).collect();
+        let x32: Vec<f32> = x64.iter().map(|&v| v as f32).collect();
+        for len in [1, 4, 9] {
+            never_holds_above_a_reaching_window(&x32, len, f32::next_up);
+            never_holds_above_a_reaching_window(&x64, len, f64::next_up);
+        }
     }
 }
