@@ -196,8 +196,15 @@ multiversion!(scan_row<T: Attribution>(kept: &mut Kept<T>, row: &[T], len: usize
 #[inline(always)]
 fn window_hits<T: Attribution>(row: &[T], at: usize, n_starts: usize, len: usize, cut: T) -> u64 {
     if at + STARTS <= n_starts {
-        // A whole block: 64 sums in lanes (a loop that vectorises).
         let window = &row[at..at + STARTS + len - 1];
+        #[cfg(target_arch = "x86_64")]
+        if let (Some(w), Some(&[c])) = (T::as_f32(window), T::as_f32(std::slice::from_ref(&cut)))
+            && crate::simd::has_avx512()
+        {
+            // SAFETY: the CPU has AVX-512F, and `w` holds `STARTS + len − 1` values.
+            return unsafe { f32_hits_avx512(w, len, c) };
+        }
+        // A whole block: 64 sums in lanes (a loop that vectorises).
         let mut sums: [T; STARTS] = window[..STARTS].try_into().expect("a block of starts");
         for j in 1..len {
             let w: &[T; STARTS] = window[j..j + STARTS].try_into().expect("a block of starts");
@@ -212,6 +219,27 @@ fn window_hits<T: Attribution>(row: &[T], at: usize, n_starts: usize, len: usize
             m | (u64::from(s >= cut) << (k - at))
         })
     }
+}
+
+/// [`window_hits`] of a whole block of float32 values `w` with AVX-512 masks: four 16-lane
+/// sums, added in the same order, compared into one `u64`.
+///
+/// # Safety
+/// The CPU must have AVX-512F, and `w` at least `STARTS + len − 1` values.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn f32_hits_avx512(w: &[f32], len: usize, cut: f32) -> u64 {
+    use std::arch::x86_64::{_CMP_GE_OQ, _mm512_add_ps, _mm512_cmp_ps_mask, _mm512_loadu_ps, _mm512_set1_ps};
+    let at = w.as_ptr();
+    // SAFETY (every load): `j + 16q + 15 < len − 1 + STARTS <= w.len()`.
+    let mut sums: [_; STARTS / 16] = std::array::from_fn(|q| unsafe { _mm512_loadu_ps(at.add(16 * q)) });
+    for j in 1..len {
+        for (q, s) in sums.iter_mut().enumerate() {
+            *s = _mm512_add_ps(*s, unsafe { _mm512_loadu_ps(at.add(j + 16 * q)) });
+        }
+    }
+    let cut = _mm512_set1_ps(cut);
+    sums.iter().enumerate().fold(0u64, |m, (q, &s)| m | u64::from(_mm512_cmp_ps_mask::<_CMP_GE_OQ>(s, cut)) << (16 * q))
 }
 
 /// Seqlets of the rows of `l` values in `x` (`n` of them, shape checked by [`check_shape`]) at
@@ -446,6 +474,25 @@ mod tests {
             let reached: u64 = w.iter().map(|&v| u64::from(bins.bin(v))).sum();
             let sum = w[1..].iter().fold(w[0], |s, &v| s.add(v));
             assert!(!ValueScreen { cut: above(sum) }.holds(&bins, t.max(), reached, len), "{w:?}");
+        }
+    }
+
+    /// Whole blocks (the AVX-512 build where the CPU has it) and the tail give the
+    /// left-to-right sums' verdicts.
+    #[test]
+    fn window_hits_are_the_sums_at_the_cut() {
+        let row: Vec<f32> = (0..300).map(|i| ((i * 7919 % 1009) as f32 - 500.0) * 1e-3).collect();
+        for len in [1, 4, 9] {
+            let n_starts = row.len() + 1 - len;
+            for cut in [-0.5f32, 0.0, 0.3, 1.2] {
+                for at in (0..n_starts).step_by(STARTS) {
+                    let expected = (at..n_starts.min(at + STARTS)).fold(0u64, |m, k| {
+                        let s = row[k + 1..k + len].iter().fold(row[k], |s, &v| s + v);
+                        m | u64::from(s >= cut) << (k - at)
+                    });
+                    assert_eq!(window_hits(&row, at, n_starts, len, cut), expected, "len {len} cut {cut} at {at}");
+                }
+            }
         }
     }
 
