@@ -346,13 +346,16 @@ fn longest_run<T: Attribution>(bins: &Binning<T>, blocks: &[(usize, &Kept<T>, us
         .map_init(Vec::new, |b, &(_, kept, block)| {
             let mut longest = 0;
             for (segments, values, _) in kept.rows_of(block) {
-                b.resize(values.len(), 0);
-                bins.bins_into(values, b);
                 let mut at = 0;
                 for s in segments {
-                    let b = &b[at..at + s.len()];
                     at += s.len();
-                    // Segments are unions of windows: at least `len` long.
+                    // Segments are unions of windows: at least `len` long. One holding no more
+                    // starts than the longest run so far cannot lengthen it.
+                    if s.len() + 1 - len <= longest {
+                        continue;
+                    }
+                    b.resize(s.len(), 0);
+                    bins.bins_into(&values[at - s.len()..at], b);
                     let (mut sum, mut run) = (b[..len].iter().sum::<u32>(), 0);
                     for k in 0..=b.len() - len {
                         if k > 0 {
