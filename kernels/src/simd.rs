@@ -57,6 +57,7 @@ macro_rules! dispatch {
 
 /// Whether the CPU runs the AVX-512 builds (F, BW, DQ and VL).
 #[cfg(target_arch = "x86_64")]
+#[inline]
 pub(crate) fn has_avx512() -> bool {
     std::arch::is_x86_feature_detected!("avx512f")
         && std::arch::is_x86_feature_detected!("avx512bw")

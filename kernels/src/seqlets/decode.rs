@@ -187,7 +187,7 @@ impl Workspace {
                         break;
                     }
                     i += 1;
-                    if e.pm < threshold && e.tm < threshold && !self.called[e.k..e.k + len].contains(&stamp) {
+                    if e.pm < threshold && e.tm < threshold && !self.touches_called(e.k, len, stamp) {
                         self.cluster.push(e);
                         reach = e.k + len;
                     }
@@ -197,9 +197,8 @@ impl Workspace {
                     self.cluster.sort_unstable_by_key(|e| (e.pm.to_bits(), e.k));
                 }
                 for e in &self.cluster {
-                    let span = &mut self.called[e.k..e.k + len];
-                    if !span.contains(&stamp) {
-                        span.fill(stamp);
+                    if !self.touches_called(e.k, len, stamp) {
+                        self.called[e.k..e.k + len].fill(stamp);
                         self.picked.push(*e);
                     }
                 }
@@ -214,6 +213,14 @@ impl Workspace {
             n += self.picked.len();
         }
         n
+    }
+
+    /// Whether the span `[k, k + len)` overlaps a span called in this decoding (marked with
+    /// `stamp`). Spans are called longest first, so every called span is at least `len` long:
+    /// one overlapping the span covers its first or its last position.
+    #[inline]
+    fn touches_called(&self, k: usize, len: usize, stamp: u64) -> bool {
+        self.called[k] == stamp || self.called[k + len - 1] == stamp
     }
 
     /// Fills the float64 prefix sums `C` of up to [`LANES`] rows of equal length (each summed

@@ -11,8 +11,8 @@
 //! from a sample of rows at a few times the threshold ([`ValueScreen`]); the union of those
 //! windows, as segments of positions with their values, holds every span that can be called.
 //! Once bins and null are known, the bound is checked with every rounding accounted for
-//! ([`ValueScreen::holds`]); should it fail (a sample unlike the rest), the rows are called the
-//! ordinary way from their values, so the result never depends on the sample.
+//! ([`ValueScreen::holds`]); should it fail (a sample unlike the rest), the rows are screened
+//! again with the weakest bound that holds, so the result never depends on the sample.
 //!
 //! The seqlets' attributions are differences of float64 prefix sums from the start of the
 //! row (§5.1), which read the row up to the seqlet. A row of float32 values whose magnitudes
@@ -33,7 +33,7 @@ use crate::simd::{dispatch, multiversion, prefetch};
 
 /// The screening bound of the first pass is the cutoff of a sample's null at this many
 /// times the threshold.
-const SLACK: f64 = 2.0;
+const SLACK: f64 = 1.5;
 /// Above this (threshold × [`SLACK`]), too many windows pass the screen for it to pay.
 const MAX_SCREENED_P: f64 = 0.1;
 /// Rows of the sample the screening bound comes from (spread evenly over the array).
@@ -76,21 +76,32 @@ impl<T: Attribution> ValueScreen<T> {
     }
 
     /// Whether the screen kept every window of `len` values whose bins sum to at least `cut`,
-    /// for values in `[bins.xmin(), xmax]`.
+    /// for values in `[bins.xmin(), xmax]`: whether its bound is at most [`ValueScreen::sound`].
+    pub fn holds(&self, bins: &Binning<T>, xmax: T, cut: u64, len: usize) -> bool {
+        Self::sound(bins, xmax, cut, len).is_some_and(|v| self.cut.to_f64() <= v)
+    }
+
+    /// The screen with the largest bound that [holds](ValueScreen::holds) for `cut`, once the
+    /// bins and the null are known; `None` if the bound overflows.
+    pub fn weakest_sound(bins: &Binning<T>, xmax: T, cut: u64, len: usize) -> Option<Self> {
+        Some(Self { cut: T::at_most(Self::sound(bins, xmax, cut, len)?) })
+    }
+
+    /// The largest bound that keeps every window of `len` values in `[bins.xmin(), xmax]` whose
+    /// bins sum to at least `cut`.
     ///
     /// With `u` the unit roundoff of the values' type, a bin is at most
     /// `(x − xmin)(1 + u)(1 + 2⁻⁵³) / width` (the subtraction in the values' type, the division
     /// in float64), so bins summing to `cut` need `Σx ≥ cut · width / ((1 + u)(1 + 2⁻⁵³)) +
-    /// len · xmin`; the screen's left-to-right sum is within `(len − 1) u / (1 − (len − 1) u)
+    /// len · xmin`; the screen's sum, in any order, is within `(len − 1) u / (1 − (len − 1) u)
     /// · Σ|x|` of `Σx`. A relative margin of 1e-9 covers the rounding of this bound itself.
-    pub fn holds(&self, bins: &Binning<T>, xmax: T, cut: u64, len: usize) -> bool {
+    fn sound(bins: &Binning<T>, xmax: T, cut: u64, len: usize) -> Option<f64> {
         let (m, u, xmin) = (len as f64, T::UNIT_ROUNDOFF, bins.xmin().to_f64());
         let reach = cut as f64 * bins.width() / ((1.0 + u) * (1.0 + f64::EPSILON / 2.0));
         let largest = xmin.abs().max(xmax.to_f64().abs());
         let sum_error = (m - 1.0) * u / (1.0 - (m - 1.0) * u) * m * largest;
-        let bound = reach + m * xmin - sum_error;
-        let margin = 1e-9 * (reach.abs() + m * largest);
-        bound.is_finite() && self.cut.to_f64() <= bound - margin
+        let bound = reach + m * xmin - sum_error - 1e-9 * (reach.abs() + m * largest);
+        bound.is_finite().then_some(bound)
     }
 }
 
@@ -244,7 +255,7 @@ unsafe fn f32_hits_avx512(w: &[f32], len: usize, cut: f32) -> u64 {
 
 /// Seqlets of the rows of `l` values in `x` (`n` of them, shape checked by [`check_shape`]) at
 /// `o.threshold`, sorted stably by p-value: the first pass, the histogram pass, the null, then the calling from the kept
-/// segments (or from the values, should `screen` prove wrong).
+/// segments (the first pass again, should `screen` prove wrong).
 pub(crate) fn call<T: Attribution>(
     x: &[T],
     n: usize,
@@ -253,14 +264,16 @@ pub(crate) fn call<T: Attribution>(
     o: &RecursiveOptions,
 ) -> Result<Vec<Seqlet>> {
     let len = o.min_seqlet_len;
-    let cut = screen.cut;
-    let kept: Vec<Kept<T>> = (0..n.div_ceil(ROWS_PER_TASK))
-        .into_par_iter()
-        .fold(Kept::new, |mut kept, task| {
-            kept.scan_block(x, task, l, len, cut);
-            kept
-        })
-        .collect();
+    let first_pass = |screen: &ValueScreen<T>| -> Vec<Kept<T>> {
+        (0..n.div_ceil(ROWS_PER_TASK))
+            .into_par_iter()
+            .fold(Kept::new, |mut kept, task| {
+                kept.scan_block(x, task, l, len, screen.cut);
+                kept
+            })
+            .collect()
+    };
+    let mut kept = first_pass(screen);
     let (min, max, finite) = kept.iter().filter_map(|k| k.extremes).fold((x[0], x[0], true), merge);
     // Non-finite values: the ordinary check reports where.
     let tracks = if finite { Tracks::with_extremes(x, l, min, max) } else { Tracks::new("X", x, n, l)? };
@@ -271,16 +284,21 @@ pub(crate) fn call<T: Attribution>(
     let total = x.len() as f64;
     let cut = NullTables::above_threshold(&counts, total, len, len, o.threshold).cutoff(len, o.threshold);
     if !screen.holds(&bins, max, cut, len) {
-        let null = NullTables::above_threshold(&counts, total, len, o.max_seqlet_len, o.threshold);
-        return Ok(call_rows(&bins, &null, o, &tracks, o.threshold));
+        // The sample's bound is too high for these rows: they are screened again with the
+        // weakest bound that holds, now that bins and null are known.
+        let Some(sound) = ValueScreen::weakest_sound(&bins, max, cut, len) else {
+            let null = NullTables::above_threshold(&counts, total, len, o.max_seqlet_len, o.threshold);
+            return Ok(call_rows(&bins, &null, o, &tracks, o.threshold));
+        };
+        kept = first_pass(&sound);
     }
-    // A candidate span has every window of `len` positions below the threshold, so it is at
-    // most `len − 1` longer than the longest run of such windows: the null goes no further.
-    // (The cutoff fits 32 bits: `n_bins * max_seqlet_len < 2^31`.)
     // Every block, in order (ties of p-value stay in calling order).
     let mut blocks: Vec<(usize, &Kept<T>, usize)> =
         kept.iter().flat_map(|k| k.blocks.iter().enumerate().map(move |(b, &(task, _))| (task, k, b))).collect();
     blocks.sort_unstable_by_key(|&(task, ..)| task);
+    // A candidate span has every window of `len` positions below the threshold, so it is at
+    // most `len − 1` longer than the longest run of such windows: the null goes no further.
+    // (The cutoff fits 32 bits: `n_bins * max_seqlet_len < 2^31`.)
     let longest = longest_run(&bins, &blocks, len, cut as u32);
     if longest == 0 {
         return Ok(Vec::new());
@@ -443,10 +461,10 @@ mod tests {
         }
     }
 
-    /// Rows whose sample says nothing of the rest: the bound fails and the rows are called
-    /// from their values, with the same result as a bound that holds.
+    /// A bound that fails (as from a sample unlike the rest): the rows are screened again with
+    /// the weakest bound that holds, with the same result as a bound that holds.
     #[test]
-    fn a_wrong_bound_falls_back_to_the_values() {
+    fn a_wrong_bound_screens_the_rows_again() {
         let (n, l) = (40, 300);
         let x: Vec<f32> = (0..n * l)
             .map(|i| {
@@ -463,6 +481,10 @@ mod tests {
         assert!(good.holds(&bins, t.max(), null.cutoff(o.min_seqlet_len, o.threshold), o.min_seqlet_len));
         assert_eq!(call(&x, n, l, &good, &o).unwrap(), expected);
         let wrong = ValueScreen { cut: f32::MAX };
+        let cut = null.cutoff(o.min_seqlet_len, o.threshold);
+        assert!(!wrong.holds(&bins, t.max(), cut, o.min_seqlet_len));
+        let sound = ValueScreen::weakest_sound(&bins, t.max(), cut, o.min_seqlet_len).unwrap();
+        assert!(sound.holds(&bins, t.max(), cut, o.min_seqlet_len));
         assert_eq!(call(&x, n, l, &wrong, &o).unwrap(), expected);
         // The weakest bound keeps every row whole.
         assert_eq!(call(&x, n, l, &ValueScreen { cut: f32::MIN }, &o).unwrap(), expected);
