@@ -79,7 +79,8 @@ impl Workspace {
         Self {
             // Zeros past the row, so that the screening reads whole blocks.
             bins: vec![0; l + SCREEN],
-            x_csum: vec![0.0; (l + 1) * LANES],
+            // Sized by the first prefix sums asked for (most rows never need them).
+            x_csum: Vec::new(),
             cands: Vec::with_capacity(4 * l),
             ends: Vec::with_capacity(n_lens),
             called: vec![0; l],
@@ -230,6 +231,10 @@ impl Workspace {
         let mut lanes = [&rows[0][..upto]; LANES];
         for (lane, row) in lanes.iter_mut().zip(rows) {
             *lane = &row[..upto];
+        }
+        if self.x_csum.len() < (upto + 1) * LANES {
+            // C[0] = 0 for every lane: the first LANES values are never written.
+            self.x_csum.resize((upto + 1) * LANES, 0.0);
         }
         let out = &mut self.x_csum[LANES..(upto + 1) * LANES];
         dispatch!(prefix_sums_kernel(&lanes, out))

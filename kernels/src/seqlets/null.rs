@@ -358,7 +358,7 @@ impl Counter {
     }
 
     /// Bins and counts `values`.
-    fn count<T: Attribution>(&mut self, values: &[T], bins: &Binning<T>) {
+    pub fn count<T: Attribution>(&mut self, values: &[T], bins: &Binning<T>) {
         let mut buf = [0; CHUNK];
         for part in values.chunks(CHUNK) {
             let b = &mut buf[..part.len()];

@@ -26,7 +26,7 @@ use super::decode::{Segment, Workspace};
 #[cfg(doc)]
 use super::input::check_shape;
 use super::input::{Attribution, Tracks, chunk_min_max, merge};
-use super::null::{Binning, NullTables, bin_counts};
+use super::null::{Binning, Counter, NullTables, bin_counts};
 use super::recursive::{ROWS_PER_TASK, RecursiveOptions, call_rows, fill_attributions, sort_blocks_by_p_value};
 use crate::Result;
 use crate::simd::{dispatch, multiversion, prefetch};
@@ -65,10 +65,20 @@ impl<T: Attribution> ValueScreen<T> {
             return None;
         }
         let bins = Binning::from_range(lo, hi, o.n_bins)?;
-        let counts = sample.par_iter().map(|row| bin_counts(row, &bins)).reduce_with(|mut a, b| {
-            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-            a
-        })?;
+        let counts = sample
+            .par_iter()
+            .fold(
+                || Counter::new(o.n_bins),
+                |mut counter, row| {
+                    counter.count(row, &bins);
+                    counter
+                },
+            )
+            .map(Counter::into_counts)
+            .reduce_with(|mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            })?;
         let len = o.min_seqlet_len;
         let null = NullTables::from_counts(&counts, (sample.len() * l) as f64, len);
         let cut = null.cutoff(len, p) as f64;
@@ -169,7 +179,7 @@ fn scan_row<T: Attribution>(kept: &mut Kept<T>, row: &[T], len: usize, cut: T) -
         let (segments, values) = (&mut kept.segments, &mut kept.values);
         let mut close = |s: Segment| {
             segments.push(s);
-            values.extend_from_slice(&row[s.range()]);
+            values.extend(row[s.range()].iter().copied());
         };
         for c in 0..n_starts.div_ceil(STARTS) {
             let at = c * STARTS;
