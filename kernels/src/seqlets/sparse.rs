@@ -29,7 +29,7 @@ use super::input::{Attribution, Tracks, chunk_min_max, merge};
 use super::null::{Binning, Counter, NullTables, bin_counts};
 use super::recursive::{ROWS_PER_TASK, RecursiveOptions, call_rows, fill_attributions, sort_blocks_by_p_value};
 use crate::Result;
-use crate::simd::{dispatch, multiversion, prefetch};
+use crate::simd::{dispatch, multiversion};
 
 /// The screening bound of the first pass is the cutoff of a sample's null at this many
 /// times the threshold.
@@ -143,10 +143,6 @@ impl<T: Attribution> Kept<T> {
         self.blocks.push((task, self.rows.len()));
         let first = task * ROWS_PER_TASK;
         for r in first..(first + ROWS_PER_TASK).min(x.len() / l) {
-            // The next row is on its way from memory while this one is screened.
-            if let Some(next) = x.get((r + 1) * l..(r + 2) * l) {
-                next.iter().step_by(64 / size_of::<T>()).for_each(prefetch);
-            }
             let e = dispatch!(scan_row(self, &x[r * l..(r + 1) * l], len, cut));
             self.extremes = Some(self.extremes.map_or(e, |a| merge(a, e)));
         }
