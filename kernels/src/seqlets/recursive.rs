@@ -283,14 +283,16 @@ fn sorted_keys(blocks: &[Vec<Seqlet>], first: usize, parts: usize) -> Vec<Key> {
     keys
 }
 
-/// Sorts `keys` stably by their first field: least-significant digit first, skipping the
-/// digits that every key shares.
+/// Sorts `keys` stably by their first field: a least-significant-digit radix sort of its top
+/// [`PREFIX`] bits (skipping the digits that every key shares), then a stable sort of each
+/// run of keys sharing them. Distinct p-values rarely share their sign, exponent and first
+/// 21 mantissa bits, and a run of equal p-values is already in order, so the runs cost a pass.
 fn radix_sort(keys: &mut Vec<Key>) {
     const DIGIT: u32 = 11;
     const MASK: u64 = (1 << DIGIT) - 1;
     let n = keys.len();
     let mut spare = vec![(0, 0); n];
-    for shift in (0..u64::BITS).step_by(DIGIT as usize) {
+    for shift in (u64::BITS - PREFIX..u64::BITS).step_by(DIGIT as usize) {
         let mut at = [0usize; 1 << DIGIT];
         for &(k, _) in keys.iter() {
             at[((k >> shift) & MASK) as usize] += 1;
@@ -309,7 +311,15 @@ fn radix_sort(keys: &mut Vec<Key>) {
         }
         std::mem::swap(keys, &mut spare);
     }
+    for run in keys.chunk_by_mut(|a, b| a.0 >> (u64::BITS - PREFIX) == b.0 >> (u64::BITS - PREFIX)) {
+        if run.len() > 1 {
+            run.sort_by_key(|k| k.0);
+        }
+    }
 }
+
+/// Leading bits of the sort key sorted by digits (three 11-bit digits).
+const PREFIX: u32 = 33;
 
 /// The stable merge of the sorted `a` and `b` (ties: `a` first), its two halves written in
 /// parallel.
@@ -474,10 +484,12 @@ mod tests {
     #[test]
     fn the_radix_sort_is_stable_by_p_value() {
         let s = |e, p| Seqlet { example_idx: e, start: 0, end: 4, attribution: 0.0, p_value: p };
-        let p = [0.5, 1e-300, 0.0, 0.25, 1e-12, 0.5, 0.0, 3e-8, 1e-12, 1.0];
+        // Three p-values a few ulps apart share the digits sorted first.
+        let ulps = |k| f64::from_bits(0.25f64.to_bits() + k);
+        let p = [0.5, 1e-300, 0.0, ulps(7), 1e-12, 0.5, 0.0, 3e-8, 1e-12, 1.0, ulps(3), 0.25];
         let got = sort_by_p_value(p.iter().enumerate().map(|(i, &p)| s(i, p)).collect());
         let order: Vec<usize> = got.iter().map(|s| s.example_idx).collect();
-        assert_eq!(order, [2, 6, 1, 4, 8, 7, 3, 0, 5, 9]);
+        assert_eq!(order, [2, 6, 1, 4, 8, 7, 11, 10, 3, 0, 5, 9]);
         assert!(sort_by_p_value(Vec::new()).is_empty());
     }
 
