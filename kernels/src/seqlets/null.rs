@@ -83,7 +83,7 @@ impl<T: Attribution> Binning<T> {
     ///
     /// For float32 input the quotient is first taken in float32 (eight lanes to a vector): a
     /// group of values where one quotient comes within `edge_eps32` of a bin edge (about one
-    /// value in a thousand for 1000 bins) is binned again exactly.
+    /// value in a thousand for 1000 bins) is binned again in float64 as above.
     pub fn bins_into(&self, values: &[T], out: &mut [u32]) {
         // The error bound of the float32 path needs a normal `1 / width` and a margin below
         // half a bin.
@@ -141,7 +141,7 @@ fn fast_bins_kernel<T: Attribution>(b: &Binning<T>, values: &[T], out: &mut [u32
 }
 
 /// Values binned together by [`f32_bins_kernel`]; a group with a value near an edge is
-/// binned again by division.
+/// binned again in float64 (by multiplication, or by division where that is still too close).
 const F32_GROUP: usize = 16;
 
 /// Bins float32 values by a float32 multiplication. `v32` is `values` itself (`T = f32`).
@@ -168,8 +168,11 @@ fn f32_bins_kernel<T: Attribution>(b: &Binning<T>, v32: &[f32], values: &[T], ou
             *o = t as u32;
         }
         if near {
-            let at = g * F32_GROUP;
-            bins_kernel(b, &values[at..at + F32_GROUP], o);
+            // Again in float64, whose margin is far narrower; by division if still too close.
+            let v = &values[g * F32_GROUP..(g + 1) * F32_GROUP];
+            if !fast_bins_kernel(b, v, o) {
+                bins_kernel(b, v, o);
+            }
         }
     }
     let done = out.len() - out.len() % F32_GROUP;
