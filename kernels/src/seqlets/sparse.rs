@@ -19,6 +19,8 @@
 //! span few enough binades has exact float64 partial sums ([`exact_f64_sums`]), and then the
 //! difference is the plain sum of the seqlet's own values, which the first pass kept.
 
+use std::ops::Range;
+
 use rayon::prelude::*;
 
 use super::Seqlet;
@@ -148,19 +150,32 @@ impl<T: Attribution> Kept<T> {
         }
     }
 
-    /// The rows of block `b`: for each, its segments, their values, and whether its partial
-    /// sums are exact.
-    fn rows_of(&self, b: usize) -> impl Iterator<Item = (&[Segment], &[T], bool)> {
-        let (from, to) = (self.blocks[b].1, self.blocks.get(b + 1).map_or(self.rows.len(), |n| n.1));
-        let (mut seg_at, mut value_at) = match from {
-            0 => (0, 0),
-            _ => (self.rows[from - 1].0, self.rows[from - 1].1),
-        };
+    /// The rows of block `b`: for each, its segments, where their values are in `values`, and
+    /// whether its partial sums are exact.
+    fn rows_of(&self, b: usize) -> impl Iterator<Item = (&[Segment], Range<usize>, bool)> {
+        let (from, to) = self.block_rows(b);
+        let (mut seg_at, mut value_at) = self.row_ends(from);
         self.rows[from..to].iter().map(move |&(seg_end, value_end, exact)| {
-            let row = (&self.segments[seg_at..seg_end], &self.values[value_at..value_end], exact);
+            let row = (&self.segments[seg_at..seg_end], value_at..value_end, exact);
             (seg_at, value_at) = (seg_end, value_end);
             row
         })
+    }
+
+    /// Where the values of block `b` are in `values`.
+    fn block_values(&self, b: usize) -> Range<usize> {
+        let (from, to) = self.block_rows(b);
+        self.row_ends(from).1..self.row_ends(to).1
+    }
+
+    /// The rows of block `b` in `rows`.
+    fn block_rows(&self, b: usize) -> (usize, usize) {
+        (self.blocks[b].1, self.blocks.get(b + 1).map_or(self.rows.len(), |n| n.1))
+    }
+
+    /// Where the segments and values of row `r` of `rows` start.
+    fn row_ends(&self, r: usize) -> (usize, usize) {
+        r.checked_sub(1).map_or((0, 0), |p| (self.rows[p].0, self.rows[p].1))
     }
 }
 
@@ -322,13 +337,17 @@ pub(crate) fn call<T: Attribution>(
                 // (row within the block, its first seqlet, one past its last) of the rows
                 // needing prefix sums for their attributions.
                 let mut inexact = Vec::new();
-                for (r, (segments, values, exact)) in k.rows_of(b).enumerate() {
+                // The bins of the block's kept values, binned at once.
+                let block_values = k.block_values(b);
+                kept_bins.resize(block_values.len(), 0);
+                bins.bins_into(&k.values[block_values.clone()], kept_bins);
+                for (r, (segments, at, exact)) in k.rows_of(b).enumerate() {
                     if segments.is_empty() {
                         continue;
                     }
-                    kept_bins.resize(values.len(), 0);
-                    bins.bins_into(values, kept_bins);
-                    ws.build_segments(segments, kept_bins, &null, len, max_len, o.threshold);
+                    let values = &k.values[at.clone()];
+                    let row_bins = &kept_bins[at.start - block_values.start..at.end - block_values.start];
+                    ws.build_segments(segments, row_bins, &null, len, max_len, o.threshold);
                     let first = out.len();
                     ws.decode(&null, max_len, o.threshold, |c| {
                         out.push(Seqlet {
@@ -370,6 +389,7 @@ fn longest_run<T: Attribution>(bins: &Binning<T>, blocks: &[(usize, &Kept<T>, us
         .map_init(Vec::new, |b, &(_, kept, block)| {
             let mut longest = 0;
             for (segments, values, _) in kept.rows_of(block) {
+                let values = &kept.values[values];
                 let mut at = 0;
                 for s in segments {
                     at += s.len();
