@@ -66,3 +66,17 @@ pub(crate) fn has_avx512() -> bool {
 }
 
 pub(crate) use {dispatch, multiversion};
+
+/// Asks the CPU to bring the cache line holding `v` into its caches: a hint for reads that
+/// would otherwise wait on memory one after another. It changes no result.
+#[inline(always)]
+pub(crate) fn prefetch<T>(v: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults (and `v` is a valid reference anyway); SSE is part of
+    // the x86_64 baseline.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((v as *const T).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = v;
+}

@@ -31,7 +31,7 @@ use super::input::{Attribution, Tracks, chunk_min_max, merge};
 use super::null::{Binning, Counter, NullTables, bin_counts};
 use super::recursive::{ROWS_PER_TASK, RecursiveOptions, call_rows, fill_attributions, sort_blocks_by_p_value};
 use crate::Result;
-use crate::simd::{dispatch, multiversion};
+use crate::simd::{dispatch, multiversion, prefetch};
 
 /// The screening bound of the first pass is the cutoff of a sample's null at this many
 /// times the threshold.
@@ -145,7 +145,8 @@ impl<T: Attribution> Kept<T> {
         self.blocks.push((task, self.rows.len()));
         let first = task * ROWS_PER_TASK;
         for r in first..(first + ROWS_PER_TASK).min(x.len() / l) {
-            let e = dispatch!(scan_row(self, &x[r * l..(r + 1) * l], len, cut));
+            let next = x.get((r + 1) * l..(r + 2) * l).unwrap_or(&[]);
+            let e = dispatch!(scan_row(self, &x[r * l..(r + 1) * l], next, len, cut));
             self.extremes = Some(self.extremes.map_or(e, |a| merge(a, e)));
         }
     }
@@ -180,9 +181,10 @@ impl<T: Attribution> Kept<T> {
 }
 
 /// The extremes of `row`, and (when finite) its segments: the union of its windows of `len`
-/// positions whose values sum to at least `cut`, kept with their values.
+/// positions whose values sum to at least `cut`, kept with their values. `next` is the row
+/// scanned next (or empty).
 #[inline(always)]
-fn scan_row<T: Attribution>(kept: &mut Kept<T>, row: &[T], len: usize, cut: T) -> (T, T, bool) {
+fn scan_row<T: Attribution>(kept: &mut Kept<T>, row: &[T], next: &[T], len: usize, cut: T) -> (T, T, bool) {
     let extremes = chunk_min_max(row);
     if extremes.2 && row.len() >= len {
         let n_starts = row.len() + 1 - len;
@@ -194,6 +196,11 @@ fn scan_row<T: Attribution>(kept: &mut Kept<T>, row: &[T], len: usize, cut: T) -
         };
         for c in 0..n_starts.div_ceil(STARTS) {
             let at = c * STARTS;
+            // The next row is asked for a block at a time while this one is screened (all at
+            // once, the requests would wait on each other).
+            if let Some(ahead) = next.get(at..at + STARTS) {
+                ahead.iter().step_by(64 / size_of::<T>()).for_each(prefetch);
+            }
             let mut hits = window_hits(row, at, n_starts, len, cut);
             // Each run of passing starts a..a + run covers the positions [a, a + run − 1 + len).
             while hits != 0 {
@@ -221,7 +228,7 @@ fn scan_row<T: Attribution>(kept: &mut Kept<T>, row: &[T], len: usize, cut: T) -
     extremes
 }
 
-multiversion!(scan_row<T: Attribution>(kept: &mut Kept<T>, row: &[T], len: usize, cut: T) -> (T, T, bool));
+multiversion!(scan_row<T: Attribution>(kept: &mut Kept<T>, row: &[T], next: &[T], len: usize, cut: T) -> (T, T, bool));
 
 /// Bit `i` set for each start `at + i < n_starts` whose `len` values, added left to right,
 /// sum to at least `cut`.
