@@ -44,7 +44,7 @@ const SAMPLE_ROWS: usize = 128;
 const STARTS: usize = 64;
 
 /// The bound `V` of the first pass: windows of `min_seqlet_len` values summing (in the
-/// values' type, left to right) to less than it are dropped.
+/// values' type, in the order of [`window_sum`]) to less than it are dropped.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ValueScreen<T> {
     cut: T,
@@ -230,53 +230,90 @@ fn scan_row<T: Attribution>(kept: &mut Kept<T>, row: &[T], next: &[T], len: usiz
 
 multiversion!(scan_row<T: Attribution>(kept: &mut Kept<T>, row: &[T], next: &[T], len: usize, cut: T) -> (T, T, bool));
 
-/// Bit `i` set for each start `at + i < n_starts` whose `len` values, added left to right,
-/// sum to at least `cut`.
+/// Bit `i` set for each start `at + i < n_starts` whose `len` values sum ([`window_sum`]) to
+/// at least `cut`.
 #[inline(always)]
 fn window_hits<T: Attribution>(row: &[T], at: usize, n_starts: usize, len: usize, cut: T) -> u64 {
-    if at + STARTS <= n_starts {
-        let window = &row[at..at + STARTS + len - 1];
-        #[cfg(target_arch = "x86_64")]
-        if let (Some(w), Some(&[c])) = (T::as_f32(window), T::as_f32(std::slice::from_ref(&cut)))
-            && crate::simd::has_avx512()
-        {
-            // SAFETY: the CPU has AVX-512F, and `w` holds `STARTS + len − 1` values.
-            return unsafe { f32_hits_avx512(w, len, c) };
+    if at + STARTS > n_starts {
+        return (at..n_starts).fold(0u64, |m, k| m | (u64::from(window_sum(&row[k..k + len]) >= cut) << (k - at)));
+    }
+    let window = &row[at..at + STARTS + len - 1];
+    #[cfg(target_arch = "x86_64")]
+    if let (Some(w), Some(&[c])) = (T::as_f32(window), T::as_f32(std::slice::from_ref(&cut)))
+        && crate::simd::has_avx512()
+    {
+        // SAFETY: the CPU has AVX-512F, and `w` holds `STARTS + len − 1` values.
+        return unsafe { f32_hits_avx512(w, len, c) };
+    }
+    // A whole block: 64 sums in lanes (loops that vectorise).
+    let block = |j: usize| -> &[T; STARTS] { window[j..j + STARTS].try_into().expect("a block of starts") };
+    let mut sums = *block(0);
+    if len == 4 {
+        for (i, s) in sums.iter_mut().enumerate() {
+            *s = s.add(block(1)[i]).add(block(2)[i].add(block(3)[i]));
         }
-        // A whole block: 64 sums in lanes (a loop that vectorises).
-        let mut sums: [T; STARTS] = window[..STARTS].try_into().expect("a block of starts");
+    } else {
         for j in 1..len {
-            let w: &[T; STARTS] = window[j..j + STARTS].try_into().expect("a block of starts");
-            for (s, &v) in sums.iter_mut().zip(w) {
+            for (s, &v) in sums.iter_mut().zip(block(j)) {
                 *s = s.add(v);
             }
         }
-        sums.iter().enumerate().fold(0u64, |m, (i, &s)| m | (u64::from(s >= cut) << i))
-    } else {
-        (at..n_starts).fold(0u64, |m, k| {
-            let s = row[k + 1..k + len].iter().fold(row[k], |s, &v| s.add(v));
-            m | (u64::from(s >= cut) << (k - at))
-        })
+    }
+    sums.iter().enumerate().fold(0u64, |m, (i, &s)| m | (u64::from(s >= cut) << i))
+}
+
+/// The sum of a window's values in their type: `(w0 + w1) + (w2 + w3)` for four values (the
+/// default shortest seqlet, whose pairs are shared by neighbouring windows), left to right
+/// otherwise. [`ValueScreen::holds`] allows for any order.
+#[inline(always)]
+fn window_sum<T: Attribution>(w: &[T]) -> T {
+    match *w {
+        [a, b, c, d] => a.add(b).add(c.add(d)),
+        _ => w[1..].iter().fold(w[0], |s, &v| s.add(v)),
     }
 }
 
 /// [`window_hits`] of a whole block of float32 values `w` with AVX-512 masks: four 16-lane
-/// sums, added in the same order, compared into one `u64`.
+/// sums, added as [`window_sum`] does, compared into one `u64`.
 ///
 /// # Safety
 /// The CPU must have AVX-512F, and `w` at least `STARTS + len − 1` values.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 unsafe fn f32_hits_avx512(w: &[f32], len: usize, cut: f32) -> u64 {
-    use std::arch::x86_64::{_CMP_GE_OQ, _mm512_add_ps, _mm512_cmp_ps_mask, _mm512_loadu_ps, _mm512_set1_ps};
+    use std::arch::x86_64::{
+        _CMP_GE_OQ, _mm512_add_ps, _mm512_alignr_epi32, _mm512_castps_si512, _mm512_castsi512_ps, _mm512_cmp_ps_mask,
+        _mm512_loadu_ps, _mm512_maskz_loadu_ps, _mm512_set1_ps,
+    };
     let at = w.as_ptr();
-    // SAFETY (every load): `j + 16q + 15 < len − 1 + STARTS <= w.len()`.
-    let mut sums: [_; STARTS / 16] = std::array::from_fn(|q| unsafe { _mm512_loadu_ps(at.add(16 * q)) });
-    for j in 1..len {
-        for (q, s) in sums.iter_mut().enumerate() {
-            *s = _mm512_add_ps(*s, unsafe { _mm512_loadu_ps(at.add(j + 16 * q)) });
+    let sums: [_; STARTS / 16] = if len == 4 {
+        // Pairs w[i] + w[i + 1] for i < STARTS + 2 (the last vector only its first two lanes:
+        // `w` ends at STARTS + 3), then each window's two pairs, the second shifted in lanes.
+        // SAFETY (every load): the lanes read are below STARTS + 3 = w.len().
+        let pairs: [_; STARTS / 16 + 1] = std::array::from_fn(|q| unsafe {
+            if q < STARTS / 16 {
+                _mm512_add_ps(_mm512_loadu_ps(at.add(16 * q)), _mm512_loadu_ps(at.add(16 * q + 1)))
+            } else {
+                _mm512_add_ps(
+                    _mm512_maskz_loadu_ps(0b11, at.add(16 * q)),
+                    _mm512_maskz_loadu_ps(0b11, at.add(16 * q + 1)),
+                )
+            }
+        });
+        std::array::from_fn(|q| {
+            let (lo, hi) = (_mm512_castps_si512(pairs[q]), _mm512_castps_si512(pairs[q + 1]));
+            _mm512_add_ps(pairs[q], _mm512_castsi512_ps(_mm512_alignr_epi32::<2>(hi, lo)))
+        })
+    } else {
+        // SAFETY (every load): `j + 16q + 15 < len − 1 + STARTS <= w.len()`.
+        let mut sums: [_; STARTS / 16] = std::array::from_fn(|q| unsafe { _mm512_loadu_ps(at.add(16 * q)) });
+        for j in 1..len {
+            for (q, s) in sums.iter_mut().enumerate() {
+                *s = _mm512_add_ps(*s, unsafe { _mm512_loadu_ps(at.add(j + 16 * q)) });
+            }
         }
-    }
+        sums
+    };
     let cut = _mm512_set1_ps(cut);
     sums.iter().enumerate().fold(0u64, |m, (q, &s)| m | u64::from(_mm512_cmp_ps_mask::<_CMP_GE_OQ>(s, cut)) << (16 * q))
 }
@@ -535,8 +572,8 @@ mod tests {
         }
     }
 
-    /// Whole blocks (the AVX-512 build where the CPU has it) and the tail give the
-    /// left-to-right sums' verdicts.
+    /// Whole blocks (the AVX-512 build where the CPU has it) and the tail give the verdicts of
+    /// `window_sum`, whose order for four values is checked on its own.
     #[test]
     fn window_hits_are_the_sums_at_the_cut() {
         let row: Vec<f32> = (0..300).map(|i| ((i * 7919 % 1009) as f32 - 500.0) * 1e-3).collect();
@@ -544,14 +581,20 @@ mod tests {
             let n_starts = row.len() + 1 - len;
             for cut in [-0.5f32, 0.0, 0.3, 1.2] {
                 for at in (0..n_starts).step_by(STARTS) {
-                    let expected = (at..n_starts.min(at + STARTS)).fold(0u64, |m, k| {
-                        let s = row[k + 1..k + len].iter().fold(row[k], |s, &v| s + v);
-                        m | u64::from(s >= cut) << (k - at)
-                    });
+                    let expected = (at..n_starts.min(at + STARTS))
+                        .fold(0u64, |m, k| m | u64::from(window_sum(&row[k..k + len]) >= cut) << (k - at));
                     assert_eq!(window_hits(&row, at, n_starts, len, cut), expected, "len {len} cut {cut} at {at}");
                 }
             }
         }
+    }
+
+    #[test]
+    fn windows_of_four_add_their_pairs() {
+        let w = [1e8f32, 1.0, -1e8, 1.0];
+        assert_eq!(window_sum(&w), (1e8f32 + 1.0) + (-1e8 + 1.0));
+        assert_eq!(window_sum(&w[..3]), (1e8f32 + 1.0) + -1e8);
+        assert_ne!(window_sum(&w), ((1e8f32 + 1.0) + -1e8) + 1.0);
     }
 
     #[test]
