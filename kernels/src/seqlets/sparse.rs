@@ -572,21 +572,27 @@ mod tests {
         }
     }
 
-    /// Whole blocks (the AVX-512 build where the CPU has it) and the tail give the verdicts of
-    /// `window_sum`, whose order for four values is checked on its own.
-    #[test]
-    fn window_hits_are_the_sums_at_the_cut() {
-        let row: Vec<f32> = (0..300).map(|i| ((i * 7919 % 1009) as f32 - 500.0) * 1e-3).collect();
+    /// Whole blocks (the AVX-512 build where the CPU has it, for float32) and the tail give
+    /// the verdicts of `window_sum`, whose order for four values is checked on its own.
+    fn hits_are_the_window_sums<T: Attribution>(row: &[T], cuts: [T; 4]) {
         for len in [1, 4, 9] {
             let n_starts = row.len() + 1 - len;
-            for cut in [-0.5f32, 0.0, 0.3, 1.2] {
+            for cut in cuts {
                 for at in (0..n_starts).step_by(STARTS) {
                     let expected = (at..n_starts.min(at + STARTS))
                         .fold(0u64, |m, k| m | u64::from(window_sum(&row[k..k + len]) >= cut) << (k - at));
-                    assert_eq!(window_hits(&row, at, n_starts, len, cut), expected, "len {len} cut {cut} at {at}");
+                    assert_eq!(window_hits(row, at, n_starts, len, cut), expected, "len {len} cut {cut:?} at {at}");
                 }
             }
         }
+    }
+
+    #[test]
+    fn window_hits_are_the_sums_at_the_cut() {
+        let row: Vec<f32> = (0..300).map(|i| ((i * 7919 % 1009) as f32 - 500.0) * 1e-3).collect();
+        hits_are_the_window_sums(&row, [-0.5, 0.0, 0.3, 1.2]);
+        let row: Vec<f64> = row.iter().map(|&v| f64::from(v) * 1.1).collect();
+        hits_are_the_window_sums(&row, [-0.5, 0.0, 0.3, 1.2]);
     }
 
     #[test]
