@@ -595,6 +595,21 @@ mod tests {
         hits_are_the_window_sums(&row, [-0.5, 0.0, 0.3, 1.2]);
     }
 
+    /// A NaN or an infinity outside the sample is found by the first pass and reported with
+    /// its place, as the ordinary route reports it.
+    #[test]
+    fn non_finite_values_outside_the_sample_are_errors() {
+        let (n, l) = (300, 50);
+        let mut x: Vec<f32> = (0..n * l).map(|i| ((i * 7919) % 1000) as f32 * 1e-3).collect();
+        for bad in [f32::NAN, f32::INFINITY] {
+            x[250 * l + 7] = bad;
+            let o = RecursiveOptions::default();
+            assert!(ValueScreen::from_sample(&x, l, &o).is_some(), "row 250 is not in the sample");
+            let e = super::super::recursive_seqlets(&x, n, l, &o).unwrap_err().to_string();
+            assert!(e.contains("example 250, position 7"), "{e}");
+        }
+    }
+
     #[test]
     fn windows_of_four_add_their_pairs() {
         let w = [1e8f32, 1.0, -1e8, 1.0];
