@@ -10,12 +10,13 @@ use super::input::Attribution;
 use super::null::{Binning, NullTables};
 use crate::simd::{dispatch, multiversion};
 
-/// One candidate span: start, sum of its bins, prefix-maximum p-value `PM`, triangle maximum
-/// `TM`.
+/// One candidate span: start, sum of its bins, where its first bin is in the bins it was built
+/// from, prefix-maximum p-value `PM`, triangle maximum `TM`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Entry {
     pub k: usize,
     pub sum: u32,
+    pub at: u32,
     pub pm: f64,
     pub tm: f64,
 }
@@ -23,9 +24,11 @@ pub(crate) struct Entry {
 impl Entry {
     /// A span of the shortest length, whose prefix and triangle maxima are its own p-value
     /// `tail[sum]`.
-    fn shortest(k: usize, sum: u32, tail: &[f64]) -> Self {
+    fn shortest(k: usize, at: usize, sum: u32, tail: &[f64]) -> Self {
         let p = tail[sum as usize];
-        Self { k, sum, pm: p, tm: p }
+        // Rows, and so the bins of a row's segments, hold fewer than 2^32 positions
+        // (checked by `check_shape`).
+        Self { k, sum, at: at as u32, pm: p, tm: p }
     }
 }
 
@@ -110,10 +113,10 @@ impl Workspace {
             let r = null.tail(min_len);
             let cands = &mut self.cands;
             dispatch!(screen(&self.bins, l + 1 - min_len, min_len, cut, |k, sum| {
-                cands.push(Entry::shortest(k, sum, r));
+                cands.push(Entry::shortest(k, k, sum, r));
             }));
         }
-        self.extend(null, min_len, max_len, threshold)
+        dispatch!(extend_kernel(&mut self.cands, &mut self.ends, &self.bins, null, min_len, max_len, threshold))
     }
 
     /// [`Workspace::build`] from the bins of a row's `segments` only (`seg_bins`: their bins,
@@ -134,29 +137,21 @@ impl Workspace {
         self.cands.clear();
         let mut at = 0;
         for s in segments {
-            let b = &mut self.bins[s.range()];
-            b.copy_from_slice(&seg_bins[at..at + s.len()]);
+            let b = &seg_bins[at..at + s.len()];
+            if b.len() >= min_len {
+                let mut sum: u32 = b[..min_len].iter().sum();
+                for k in 0..=b.len() - min_len {
+                    if k > 0 {
+                        sum = sum + b[k + min_len - 1] - b[k - 1];
+                    }
+                    if sum >= cut {
+                        self.cands.push(Entry::shortest(s.start as usize + k, at + k, sum, r));
+                    }
+                }
+            }
             at += s.len();
-            if b.len() < min_len {
-                continue;
-            }
-            let mut sum: u32 = b[..min_len].iter().sum();
-            for k in 0..=b.len() - min_len {
-                if k > 0 {
-                    sum = sum + b[k + min_len - 1] - b[k - 1];
-                }
-                if sum >= cut {
-                    self.cands.push(Entry::shortest(s.start as usize + k, sum, r));
-                }
-            }
         }
-        self.extend(null, min_len, max_len, threshold)
-    }
-
-    /// From the candidates of the shortest length in `cands` (ascending start), those of
-    /// every longer length (ascending start).
-    fn extend(&mut self, null: &NullTables, min_len: usize, max_len: usize, threshold: f64) {
-        dispatch!(extend_kernel(self, null, min_len, max_len, threshold))
+        dispatch!(extend_kernel(&mut self.cands, &mut self.ends, seg_bins, null, min_len, max_len, threshold))
     }
 
     /// Visits the candidates built by [`Workspace::build`] as tangermeme's decoder does at
@@ -246,37 +241,47 @@ impl Workspace {
     }
 }
 
-/// [`Workspace::extend`], compiled for the baseline CPU, AVX2 and AVX-512.
+/// From the candidates of the shortest length in `cands` (ascending start), those of every
+/// longer length (ascending start), reading the bins the candidates were built from; `ends`
+/// receives one past the last candidate of each length.
 #[inline(always)]
-fn extend_kernel(ws: &mut Workspace, null: &NullTables, min_len: usize, max_len: usize, threshold: f64) {
-    ws.ends.clear();
-    ws.ends.push(ws.cands.len());
+fn extend_kernel(
+    cands: &mut Vec<Entry>,
+    ends: &mut Vec<usize>,
+    bins: &[u32],
+    null: &NullTables,
+    min_len: usize,
+    max_len: usize,
+    threshold: f64,
+) {
+    ends.clear();
+    ends.push(cands.len());
     // Each longer length from the candidates of the one before, in order of start. Once a
     // length has none, no longer one has any.
     let mut begin = 0;
     for len in min_len + 1..=max_len {
-        let end = ws.cands.len();
+        let end = cands.len();
         if end > begin {
             let r = null.tail(len);
             for a in begin..end - 1 {
-                let (a, b) = (ws.cands[a], ws.cands[a + 1]);
+                let (a, b) = (cands[a], cands[a + 1]);
                 if b.k != a.k + 1 {
                     continue;
                 }
-                let sum = a.sum + ws.bins[a.k + len - 1];
+                let sum = a.sum + bins[a.at as usize + len - 1];
                 let pm = max(r[sum as usize], a.pm);
                 let tm = max(pm, b.tm);
                 if tm < threshold {
-                    ws.cands.push(Entry { k: a.k, sum, pm, tm });
+                    cands.push(Entry { sum, pm, tm, ..a });
                 }
             }
         }
         begin = end;
-        ws.ends.push(ws.cands.len());
+        ends.push(cands.len());
     }
 }
 
-multiversion!(extend_kernel(ws: &mut Workspace, null: &NullTables, min_len: usize, max_len: usize, threshold: f64));
+multiversion!(extend_kernel(cands: &mut Vec<Entry>, ends: &mut Vec<usize>, bins: &[u32], null: &NullTables, min_len: usize, max_len: usize, threshold: f64));
 
 /// Calls `hit(k, sum)`, in order of `k`, for every start `k < n_starts` whose `len` bins
 /// `bins[k..k + len]` sum to at least `cut` (p < threshold for `cut` the null's cutoff).

@@ -154,6 +154,9 @@ pub(crate) fn check_shape<T>(what: &'static str, data: &[T], n: usize, l: usize)
     if data.is_empty() {
         return Err(Error::Empty(what));
     }
+    if u32::try_from(l).is_err() {
+        return Err(Error::Shape { what, expected: "rows of fewer than 2^32 positions".into(), got: vec![n, l] });
+    }
     Ok(())
 }
 
