@@ -662,6 +662,26 @@ fn query_stats(cols: &[u32], class: Option<Class>, call: &Call, s: &mut QueryScr
     class.unwrap_or_else(|| Class::new(&s.stats, call.options.n_score_bins))
 }
 
+/// The distance row of the query's column at position `i` (`column`): the one
+/// [`query_stats`] kept in `own_g` when the call has no statistics for the column (`own[i]`),
+/// else computed into `g` (`n_unique` long).
+fn query_distances<'s>(
+    i: usize,
+    column: &Column,
+    prep: &Targets,
+    own: &[bool],
+    own_g: &'s [f64],
+    g: &'s mut [f64],
+) -> &'s [f64] {
+    let n = prep.n_unique();
+    if own[i] {
+        &own_g[i * n..(i + 1) * n]
+    } else {
+        distance_row(column, prep, g);
+        g
+    }
+}
+
 /// The binned stage of a query (histograms into `s.f`, summed as `histogram` says) and its
 /// best alignment against every target (into `s.bests`), after [`query_stats`].
 fn query_bests(
@@ -690,12 +710,8 @@ fn query_bests(
             match slot {
                 Some(k) => f.copy_from_slice(&shared.f[*k]),
                 None => {
-                    let g = if s.own[i] {
-                        &s.own_g[i * n..(i + 1) * n]
-                    } else {
-                        distance_row(&call.columns[c as usize], prep, &mut s.g);
-                        &s.g
-                    };
+                    let column = &call.columns[c as usize];
+                    let g = query_distances(i, column, prep, &s.own, &s.own_g, &mut s.g);
                     let x = &mut s.xs[i * n..(i + 1) * n];
                     let (median, scale) = (s.stats[i].median, (class.i_min, class.bin_scale));
                     bin_row(g, median, scale, prep, x, f, histogram, &mut s.counts);
@@ -743,13 +759,8 @@ fn query_bests(
         match slot {
             Some(k) => f.copy_from_slice(&shared.f[*k]),
             None => {
-                let n = prep.n_unique();
-                let g = if s.own[i] {
-                    &s.own_g[i * n..(i + 1) * n]
-                } else {
-                    distance_row(&call.columns[c as usize], prep, &mut s.g);
-                    &s.g
-                };
+                let column = &call.columns[c as usize];
+                let g = query_distances(i, column, prep, &s.own, &s.own_g, &mut s.g);
                 bin_row(
                     g,
                     s.stats[i].median,
