@@ -268,8 +268,10 @@ impl NullTables {
             let row = Row { copies: prev, n_prev };
             // Outputs below `first` are left as they were (never read for a needed one).
             let first = (lo[len - 1].min(n_out) / BLOCK) * BLOCK;
-            let [c0, c1, c2, c3]: [&mut [f64]; SHIFTS] =
-                next.chunks_exact_mut(width).collect::<Vec<_>>().try_into().expect("SHIFTS copies");
+            // The SHIFTS copies of the next row.
+            let (c0, rest) = next.split_at_mut(width);
+            let (c1, rest) = rest.split_at_mut(width);
+            let (c2, c3) = rest.split_at_mut(width);
             let task = BLOCK * BLOCKS_PER_TASK;
             let (tail, ()) = rayon::join(
                 // The tails of the previous row while this one is built.
@@ -314,6 +316,8 @@ impl NullTables {
 const BLOCK: usize = 32;
 /// Shifted copies of the previous row: one per float64 of a 32-byte vector.
 const SHIFTS: usize = 4;
+// `NullTables::build` writes the copies by name.
+const _: () = assert!(SHIFTS == 4);
 /// Blocks per parallel task.
 const BLOCKS_PER_TASK: usize = 16;
 /// Values binned per step of the histogram: binned into a buffer first (a loop that
