@@ -6,6 +6,7 @@
 //! below, as tangermeme's sparse decoder does. All buffers live in a [`Workspace`] that a
 //! thread reuses for every example it decodes.
 
+use super::Seqlet;
 use super::input::Attribution;
 use super::null::{Binning, NullTables};
 use crate::simd::{dispatch, multiversion};
@@ -77,6 +78,20 @@ pub(crate) struct Call {
     pub p_value: f64,
 }
 
+impl Call {
+    /// The seqlet this call reports in example `example_idx` of `l` positions, `flanks`
+    /// positions added on both sides (clipped to the example); its attribution is summed later.
+    pub fn seqlet(&self, example_idx: usize, flanks: usize, l: usize) -> Seqlet {
+        Seqlet {
+            example_idx,
+            start: self.start.saturating_sub(flanks),
+            end: (self.start + self.len + flanks).min(l),
+            attribution: 0.0,
+            p_value: self.p_value,
+        }
+    }
+}
+
 impl Workspace {
     pub fn new(l: usize, n_lens: usize) -> Self {
         Self {
@@ -139,11 +154,7 @@ impl Workspace {
         for s in segments {
             let b = &seg_bins[at..at + s.len()];
             if b.len() >= min_len {
-                let mut sum: u32 = b[..min_len].iter().sum();
-                for k in 0..=b.len() - min_len {
-                    if k > 0 {
-                        sum = sum + b[k + min_len - 1] - b[k - 1];
-                    }
+                for (k, sum) in window_sums(b, min_len).enumerate() {
                     if sum >= cut {
                         self.cands.push(Entry::shortest(s.start as usize + k, at + k, sum, r));
                     }
@@ -282,6 +293,16 @@ fn extend_kernel(
 }
 
 multiversion!(extend_kernel(cands: &mut Vec<Entry>, ends: &mut Vec<usize>, bins: &[u32], null: &NullTables, min_len: usize, max_len: usize, threshold: f64));
+
+/// The sum of every window of `len` consecutive bins of `b` (at least `len` long), in order
+/// of start, each rolled from the one before (for short runs of bins, as segments are).
+#[inline(always)]
+pub(crate) fn window_sums(b: &[u32], len: usize) -> impl Iterator<Item = u32> + '_ {
+    (0..=b.len() - len).scan(0, move |sum, k| {
+        *sum = if k == 0 { b[..len].iter().sum() } else { *sum + b[k + len - 1] - b[k - 1] };
+        Some(*sum)
+    })
+}
 
 /// Calls `hit(k, sum)`, in order of `k`, for every start `k < n_starts` whose `len` bins
 /// `bins[k..k + len]` sum to at least `cut` (p < threshold for `cut` the null's cutoff).

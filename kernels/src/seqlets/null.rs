@@ -194,7 +194,7 @@ impl NullTables {
     /// Builds the histogram of every value of `x` in `bins` and the tail tables up to
     /// `max_len` (at least 1).
     pub fn new<T: Attribution>(x: &Tracks<'_, T>, bins: &Binning<T>, max_len: usize) -> Self {
-        let counts = histogram(x.values(), bins);
+        let counts = bin_counts(x.values(), bins);
         Self::from_counts(&counts, x.values().len() as f64, max_len)
     }
 
@@ -326,15 +326,18 @@ const CHUNK: usize = 1024;
 /// Interleaved sub-histograms, so that equal consecutive bins do not wait on each other.
 const SPLIT: usize = 4;
 
-/// Counts of every value of `v` per bin (integers, so any summation order gives the same).
-/// The number of values of `v` in each bin.
+/// The number of values of `v` in each bin (integers, so any summation order gives the same).
 pub(crate) fn bin_counts<T: Attribution>(v: &[T], bins: &Binning<T>) -> Vec<u64> {
-    histogram(v, bins)
+    bin_counts_of(v.par_chunks(CHUNK * 64), bins)
 }
 
-fn histogram<T: Attribution>(v: &[T], bins: &Binning<T>) -> Vec<u64> {
+/// [`bin_counts`] of all the values of `parts` together, one counter per thread.
+pub(crate) fn bin_counts_of<'v, T: Attribution>(
+    parts: impl ParallelIterator<Item = &'v [T]>,
+    bins: &Binning<T>,
+) -> Vec<u64> {
     let n_bins = bins.n_bins();
-    v.par_chunks(CHUNK * 64)
+    parts
         .fold(
             || Counter::new(n_bins),
             |mut counter, c| {
@@ -352,7 +355,7 @@ fn histogram<T: Attribution>(v: &[T], bins: &Binning<T>) -> Vec<u64> {
 
 /// One thread's share of a histogram: [`SPLIT`] interleaved 32-bit sub-histograms, added
 /// into 64-bit counts before they could overflow.
-pub(crate) struct Counter {
+struct Counter {
     split: Vec<u32>,
     in_split: usize,
     counts: Vec<u64>,
@@ -360,12 +363,12 @@ pub(crate) struct Counter {
 
 impl Counter {
     /// An empty histogram of `n_bins` bins.
-    pub fn new(n_bins: usize) -> Self {
+    fn new(n_bins: usize) -> Self {
         Self { split: vec![0; SPLIT * n_bins], in_split: 0, counts: vec![0; n_bins] }
     }
 
     /// Bins and counts `values`.
-    pub fn count<T: Attribution>(&mut self, values: &[T], bins: &Binning<T>) {
+    fn count<T: Attribution>(&mut self, values: &[T], bins: &Binning<T>) {
         let mut buf = [0; CHUNK];
         for part in values.chunks(CHUNK) {
             let b = &mut buf[..part.len()];
@@ -375,7 +378,7 @@ impl Counter {
     }
 
     /// Counts values whose bins are `b`.
-    pub fn count_bins(&mut self, b: &[u32]) {
+    fn count_bins(&mut self, b: &[u32]) {
         if self.in_split + b.len() > u32::MAX as usize {
             self.flush();
         }
@@ -393,7 +396,7 @@ impl Counter {
     }
 
     /// The counts of every bin.
-    pub fn into_counts(mut self) -> Vec<u64> {
+    fn into_counts(mut self) -> Vec<u64> {
         self.flush();
         self.counts
     }

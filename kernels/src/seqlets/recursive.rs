@@ -180,15 +180,7 @@ pub(crate) fn call_rows<T: Attribution>(
                     let i = task * ROWS_PER_TASK + r;
                     ws.build(row, bins, null, o.min_seqlet_len, o.max_seqlet_len, threshold);
                     let first = out.len();
-                    ws.decode(null, o.max_seqlet_len, threshold, |c| {
-                        out.push(Seqlet {
-                            example_idx: i,
-                            start: c.start.saturating_sub(o.additional_flanks),
-                            end: (c.start + c.len + o.additional_flanks).min(l),
-                            attribution: 0.0,
-                            p_value: c.p_value,
-                        })
-                    });
+                    ws.decode(null, o.max_seqlet_len, threshold, |c| out.push(c.seqlet(i, o.additional_flanks, l)));
                     if out.len() > first {
                         spans.push((r, first, out.len()));
                     }

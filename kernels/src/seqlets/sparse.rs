@@ -24,11 +24,11 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::Seqlet;
-use super::decode::{Segment, Workspace};
+use super::decode::{Segment, Workspace, window_sums};
 #[cfg(doc)]
 use super::input::check_shape;
 use super::input::{Attribution, Tracks, chunk_min_max, merge};
-use super::null::{Binning, Counter, NullTables, bin_counts};
+use super::null::{Binning, NullTables, bin_counts, bin_counts_of};
 use super::recursive::{ROWS_PER_TASK, RecursiveOptions, call_rows, fill_attributions, sort_blocks_by_p_value};
 use crate::Result;
 use crate::simd::{dispatch, multiversion, prefetch};
@@ -57,7 +57,7 @@ impl<T: Attribution> ValueScreen<T> {
     /// sample is constant or not finite (the ordinary route then reports it).
     pub fn from_sample(x: &[T], l: usize, o: &RecursiveOptions) -> Option<Self> {
         let p = o.threshold * SLACK;
-        if p > MAX_SCREENED_P || l < o.min_seqlet_len || u32::try_from(l).is_err() {
+        if p > MAX_SCREENED_P || l < o.min_seqlet_len {
             return None;
         }
         let stride = (x.len() / l).div_ceil(SAMPLE_ROWS).max(1);
@@ -67,20 +67,7 @@ impl<T: Attribution> ValueScreen<T> {
             return None;
         }
         let bins = Binning::from_range(lo, hi, o.n_bins)?;
-        let counts = sample
-            .par_iter()
-            .fold(
-                || Counter::new(o.n_bins),
-                |mut counter, row| {
-                    counter.count(row, &bins);
-                    counter
-                },
-            )
-            .map(Counter::into_counts)
-            .reduce_with(|mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                a
-            })?;
+        let counts = bin_counts_of(sample.par_iter().copied(), &bins);
         let len = o.min_seqlet_len;
         let null = NullTables::from_counts(&counts, (sample.len() * l) as f64, len);
         let cut = null.cutoff(len, p) as f64;
@@ -206,7 +193,7 @@ fn scan_row<T: Attribution>(kept: &mut Kept<T>, row: &[T], next: &[T], len: usiz
             while hits != 0 {
                 let a = hits.trailing_zeros();
                 let run = (hits >> a).trailing_ones();
-                // Positions fit in 32 bits (checked by `ValueScreen::from_sample`).
+                // Positions fit in 32 bits (checked by `check_shape`).
                 let (start, end) = ((at as u32) + a, (at as u32) + a + run - 1 + len as u32);
                 match &mut open {
                     Some(s) if start <= s.end => s.end = end,
@@ -394,13 +381,7 @@ pub(crate) fn call<T: Attribution>(
                     ws.build_segments(segments, row_bins, &null, len, max_len, o.threshold);
                     let first = out.len();
                     ws.decode(&null, max_len, o.threshold, |c| {
-                        out.push(Seqlet {
-                            example_idx: first_row + r,
-                            start: c.start.saturating_sub(o.additional_flanks),
-                            end: (c.start + c.len + o.additional_flanks).min(l),
-                            attribution: 0.0,
-                            p_value: c.p_value,
-                        })
+                        out.push(c.seqlet(first_row + r, o.additional_flanks, l))
                     });
                     if !exact {
                         if out.len() > first {
@@ -421,7 +402,7 @@ pub(crate) fn call<T: Attribution>(
             },
         )
         .collect();
-    drop(blocks);
+    drop(kept);
     Ok(sort_blocks_by_p_value(per_block))
 }
 
@@ -444,11 +425,8 @@ fn longest_run<T: Attribution>(bins: &Binning<T>, blocks: &[(usize, &Kept<T>, us
                     }
                     b.resize(s.len(), 0);
                     bins.bins_into(&values[at - s.len()..at], b);
-                    let (mut sum, mut run) = (b[..len].iter().sum::<u32>(), 0);
-                    for k in 0..=b.len() - len {
-                        if k > 0 {
-                            sum = sum + b[k + len - 1] - b[k - 1];
-                        }
+                    let mut run = 0;
+                    for sum in window_sums(b, len) {
                         run = if sum >= cut { run + 1 } else { 0 };
                         longest = longest.max(run);
                     }
