@@ -718,14 +718,7 @@ fn query_bests(
                 }
             }
         }
-        let xs: Vec<&[u16]> = slots
-            .iter()
-            .enumerate()
-            .map(|(i, slot)| match slot {
-                Some(k) => shared.x[*k].as_slice(),
-                None => &s.xs[i * n..(i + 1) * n],
-            })
-            .collect();
+        let xs = slot_rows(&slots, &shared.x, &s.xs, n);
         // Half-width rows where the query fits them (less to move).
         if nq <= 16 {
             s.diagonals_16.fill(&xs, offset);
@@ -781,15 +774,26 @@ fn query_bests(
             }
         }
     }
-    let rows: Vec<&[i32]> = slots
+    let rows = slot_rows(&slots, &shared.rows, &s.rows, plen);
+    scan(&rows, offset, prep, padding, &mut s.sums, &mut s.bests);
+}
+
+/// The row of each query column: the shared one its slot names, else its own, the `i`-th of
+/// the rows of `width` in `own`.
+fn slot_rows<'a, T>(
+    slots: &[Option<usize>],
+    shared: &'a [Vec<T>],
+    own: &'a [T],
+    width: usize,
+) -> Vec<&'a [T]> {
+    slots
         .iter()
         .enumerate()
         .map(|(i, slot)| match slot {
-            Some(k) => shared.rows[*k].as_slice(),
-            None => &s.rows[i * plen..(i + 1) * plen],
+            Some(k) => shared[*k].as_slice(),
+            None => &own[i * width..(i + 1) * width],
         })
-        .collect();
-    scan(&rows, offset, prep, padding, &mut s.sums, &mut s.bests);
+        .collect()
 }
 
 /// The reported row of query `q` (columns `cols`, class if known call-wide): every target, or
