@@ -11,8 +11,7 @@
 //! and memelite's tie rule are `scan::best_alignment`'s: the [`Best`]s are those of `scan::scan`.
 
 use super::prepare::Targets;
-use super::scan::{Best, best_alignment};
-use crate::simd::{dispatch, multiversion};
+use super::scan::Best;
 
 /// Most query columns (lanes of a row).
 pub(crate) const WIDTH: usize = 32;
@@ -33,9 +32,17 @@ pub(crate) struct Diagonals<const W: usize> {
     rows: Vec<[i16; W]>,
     /// Lanes `dirty..` of every row are zero.
     dirty: usize,
-    /// Target rows at even indices from 2, zeros at the others.
+    /// Staged target rows at even indices, zeros at the odd ones.
     stage: Vec<[i16; W]>,
-    sums: Vec<i16>,
+    /// `(first lane, length)` of each staged target's region.
+    regions: Vec<(usize, usize)>,
+    /// A target's totals, `W` positions per block.
+    sums: Vec<[i16; W]>,
+    /// The AVX-512 scan's permutes (see `wide`) and the longest target they were built for.
+    shifts: Vec<[i16; 32]>,
+    shifts_t_max: usize,
+    /// A target's totals in the AVX-512 scan, 32 positions per block.
+    totals: Vec<[i16; 32]>,
 }
 
 impl<const W: usize> Diagonals<W> {
@@ -70,33 +77,30 @@ impl<const W: usize> Diagonals<W> {
     }
 }
 
-impl Diagonals<16> {
+impl<const W: usize> Diagonals<W> {
     /// The best alignment of the query of [`Self::fill`] (`nq` columns, `offset`) against every
     /// target, into `out`.
     pub fn scan(&mut self, nq: usize, offset: i64, targets: &Targets, out: &mut Vec<Best>) {
-        dispatch!(scan_16(self, nq, offset, targets, out))
+        #[cfg(target_arch = "x86_64")]
+        {
+            if crate::simd::has_avx512() {
+                // SAFETY: the CPU supports every feature the function enables.
+                return unsafe { wide::scan(self, nq, offset, targets, out) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2, the only feature the function enables.
+                return unsafe { scan_avx2(self, nq, offset, targets, out) };
+            }
+        }
+        scan_impl(self, nq, offset, targets, out)
     }
 }
 
-impl Diagonals<WIDTH> {
-    /// The best alignment of the query of [`Self::fill`] (`nq` columns, `offset`) against every
-    /// target, into `out`.
-    pub fn scan(&mut self, nq: usize, offset: i64, targets: &Targets, out: &mut Vec<Best>) {
-        dispatch!(scan_32(self, nq, offset, targets, out))
-    }
-}
-
-multiversion!(scan_16(d: &mut Diagonals<16>, nq: usize, offset: i64, targets: &Targets, out: &mut Vec<Best>));
-multiversion!(scan_32(d: &mut Diagonals<WIDTH>, nq: usize, offset: i64, targets: &Targets, out: &mut Vec<Best>));
-
-#[inline(always)]
-fn scan_16(d: &mut Diagonals<16>, nq: usize, offset: i64, targets: &Targets, out: &mut Vec<Best>) {
-    scan_impl(d, nq, offset, targets, out)
-}
-
-#[inline(always)]
-fn scan_32(
-    d: &mut Diagonals<WIDTH>,
+/// [`scan_impl`] compiled with AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn scan_avx2<const W: usize>(
+    d: &mut Diagonals<W>,
     nq: usize,
     offset: i64,
     targets: &Targets,
@@ -115,38 +119,239 @@ fn scan_impl<const W: usize>(
 ) {
     out.clear();
     let Diagonals {
-        rows, stage, sums, ..
+        rows,
+        stage,
+        sums,
+        regions,
+        ..
     } = d;
-    if stage.len() < 2 * (targets.t_max + 1) {
-        stage.resize(2 * (targets.t_max + 1), [0; W]);
+    // Targets are staged a batch at a time and summed afterwards: reading a row right after
+    // copying it, across the copy's boundary, would wait on the store.
+    let capacity = STAGE_PAIRS.max(targets.t_max + 1);
+    if stage.len() < 2 * capacity + 1 {
+        stage.resize(2 * capacity + 1, [0; W]);
     }
     let base_total = nq as i64 * offset;
-    let mut start = 0;
-    for &nt in &targets.lens {
-        let cols = &targets.map[start..start + nt];
-        for (s, &u) in stage[2..2 * (nt + 1)].iter_mut().step_by(2).zip(cols) {
-            *s = rows[u as usize];
+    let mut columns = targets.map.as_slice();
+    let mut lens = targets.lens.as_slice();
+    while !lens.is_empty() {
+        // Stage: pair 0 of a target's region holds a zero row, pair k + 1 its column k's row;
+        // every region starts on a pair, so the odd rows of the stage stay zero.
+        regions.clear();
+        let mut used = 0;
+        while let Some((&nt, rest)) = lens.split_first() {
+            if !regions.is_empty() && used + nt + 1 > capacity {
+                break;
+            }
+            let (cols, more) = columns.split_at(nt);
+            stage[2 * used] = [0; W];
+            for (s, &u) in stage[2 * (used + 1)..].iter_mut().step_by(2).zip(cols) {
+                *s = rows[u as usize];
+            }
+            regions.push((2 * W * used, nt));
+            used += nt + 1;
+            (lens, columns) = (rest, more);
         }
         let flat = stage.as_flattened();
-        let np = nt + nq - 1;
-        sums.resize(np.next_multiple_of(W), 0);
-        for (b, block) in sums.chunks_exact_mut(W).enumerate() {
-            let p0 = b * W;
-            let mut acc = [0i16; W];
-            // Target column k's row starts at 2W (k + 1); lane l of the block (position p0 + l)
-            // reads its lane p0 + l − k: the zeros of the row before below 0, the row's own
-            // zeros from nq on.
-            for k in p0.saturating_sub(nq - 1)..(p0 + W).min(nt) {
-                let at = 2 * W * (k + 1) + p0 - k;
-                let src: &[i16; W] = flat[at..at + W].try_into().expect("W lanes");
+        for &(region, nt) in regions.iter() {
+            let np = nt + nq - 1;
+            let n_blocks = np.div_ceil(W);
+            sums.resize(n_blocks, [0; W]);
+            let mut top = [i16::MIN; W];
+            for (b, block) in sums.iter_mut().enumerate() {
+                let p0 = b * W;
+                let mut acc = [0i16; W];
+                // Target column k's row starts at 2W (k + 1); lane l of the block (position
+                // p0 + l) reads its lane p0 + l − k: the zeros of the row before below 0, the
+                // row's own zeros from nq on.
+                for k in p0.saturating_sub(nq - 1)..(p0 + W).min(nt) {
+                    let at = region + 2 * W * (k + 1) + p0 - k;
+                    let src: &[i16; W] = flat[at..at + W].try_into().expect("W lanes");
+                    for l in 0..W {
+                        acc[l] += src[l];
+                    }
+                }
+                // Lanes past the last position hold no total.
+                for v in acc.iter_mut().skip(np.saturating_sub(p0)) {
+                    *v = i16::MIN;
+                }
                 for l in 0..W {
-                    acc[l] += src[l];
+                    top[l] = top[l].max(acc[l]);
+                }
+                *block = acc;
+            }
+            let m = top.into_iter().fold(i16::MIN, i16::max);
+            out.push(best_of_totals(sums, m, nq, nt, base_total));
+        }
+    }
+}
+
+/// Targets' columns staged at a time (row pairs; more for a longer target).
+const STAGE_PAIRS: usize = 256;
+
+/// `scan::best_alignment` from a target's totals (less `base_total`) in blocks of `W`
+/// positions, `i16::MIN` past the last, and their maximum `m`: the positions holding `m` come
+/// from a comparison of whole blocks, and memelite's tie rule runs only when several do.
+#[inline(always)]
+fn best_of_totals<const W: usize>(
+    blocks: &[[i16; W]],
+    m: i16,
+    nq: usize,
+    nt: usize,
+    base_total: i64,
+) -> Best {
+    let at = |p: usize| Best {
+        score: i64::from(m) + base_total,
+        offset: p as i64 - nq as i64 + 1,
+        overlap: (p + 1).min(nq) as i64 - (p as i64 - nt as i64 + 1).max(0),
+    };
+    let mut best: Option<Best> = None;
+    for (b, block) in blocks.iter().enumerate() {
+        let mut bits = 0u32;
+        for (l, &v) in block.iter().enumerate() {
+            bits |= u32::from(v == m) << l;
+        }
+        while bits != 0 {
+            let p = b * W + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            best = match best {
+                None => Some(at(p)),
+                Some(kept) if kept.offset < at(p).overlap => Some(at(p)),
+                kept => kept,
+            };
+        }
+    }
+    best.expect("every target has a position holding the maximum")
+}
+
+/// The scan with AVX-512 permutes: a target's totals stay in registers, 32 positions per
+/// vector. Target column `k`'s row (lane `l`: query column `nq − 1 − l`) adds its lane `p − k`
+/// to position `p`; a two-source permute with a zero vector moves the lanes into place (and
+/// zeros where `p − k` leaves the row), so no row is staged in memory and read back across
+/// the copy. The maximum, the positions holding it and memelite's tie rule are those of
+/// [`best_of_totals`].
+#[cfg(target_arch = "x86_64")]
+mod wide {
+    use std::arch::x86_64::*;
+
+    use super::{Best, Diagonals, Targets};
+
+    /// Positions per vector.
+    const LANES: usize = 32;
+
+    /// `shift[b · (t_max + 1) + k]`: the permute of target column `k` into positions
+    /// `32 b .. 32 b + 32` (lane index into the row, or 32 for a zero lane).
+    fn shifts(t_max: usize, n_blocks: usize) -> Vec<[i16; LANES]> {
+        let mut out = Vec::with_capacity(n_blocks * (t_max + 1));
+        for b in 0..n_blocks {
+            for k in 0..=t_max {
+                out.push(std::array::from_fn(|l| {
+                    let from = (b * LANES + l) as i64 - k as i64;
+                    if (0..LANES as i64).contains(&from) {
+                        from as i16
+                    } else {
+                        LANES as i16
+                    }
+                }));
+            }
+        }
+        out
+    }
+
+    #[target_feature(enable = "avx2,avx512f,avx512bw,avx512dq,avx512vl")]
+    pub(super) fn scan<const W: usize>(
+        d: &mut Diagonals<W>,
+        nq: usize,
+        offset: i64,
+        targets: &Targets,
+        out: &mut Vec<Best>,
+    ) {
+        out.clear();
+        let n_blocks = (targets.t_max + nq - 1).div_ceil(LANES);
+        if d.shifts.len() < n_blocks * (targets.t_max + 1) || d.shifts_t_max != targets.t_max {
+            d.shifts = shifts(targets.t_max, n_blocks);
+            d.shifts_t_max = targets.t_max;
+        }
+        let stride = targets.t_max + 1;
+        let zero = _mm512_setzero_si512();
+        let load = |u: u32| {
+            let row = &d.rows[u as usize];
+            if W == LANES {
+                // SAFETY: a row holds W = 32 lanes of 16 bits.
+                unsafe { _mm512_loadu_si512(row.as_ptr().cast()) }
+            } else {
+                // SAFETY: a row holds W = 16 lanes of 16 bits.
+                _mm512_zextsi256_si512(unsafe { _mm256_loadu_si256(row.as_ptr().cast()) })
+            }
+        };
+        let base_total = nq as i64 * offset;
+        let mut start = 0;
+        for &nt in &targets.lens {
+            let cols = &targets.map[start..start + nt];
+            start += nt;
+            let np = nt + nq - 1;
+            let blocks = np.div_ceil(LANES);
+            let mut top = _mm512_set1_epi16(i16::MIN);
+            d.totals.resize(blocks, [0; LANES]);
+            for b in 0..blocks {
+                let mut acc = zero;
+                // Columns reaching positions 32 b .. 32 b + 32.
+                let lo = (b * LANES).saturating_sub(nq - 1);
+                let hi = ((b + 1) * LANES).min(nt);
+                let shifts = &d.shifts[b * stride..(b + 1) * stride];
+                for k in lo..hi {
+                    // SAFETY: an index vector holds 32 lanes of 16 bits.
+                    let idx = unsafe { _mm512_loadu_si512(shifts[k].as_ptr().cast()) };
+                    acc =
+                        _mm512_add_epi16(acc, _mm512_permutex2var_epi16(load(cols[k]), idx, zero));
+                }
+                // Lanes past the last position hold no total.
+                let valid = np - b * LANES;
+                let keep: u32 = if valid >= LANES {
+                    u32::MAX
+                } else {
+                    (1u32 << valid) - 1
+                };
+                acc = _mm512_mask_mov_epi16(_mm512_set1_epi16(i16::MIN), keep, acc);
+                top = _mm512_max_epi16(top, acc);
+                // SAFETY: a block holds 32 lanes of 16 bits.
+                unsafe { _mm512_storeu_si512(d.totals[b].as_mut_ptr().cast(), acc) };
+            }
+            let m = max_epi16(top);
+            let vm = _mm512_set1_epi16(m);
+            let at = |p: usize| Best {
+                score: i64::from(m) + base_total,
+                offset: p as i64 - nq as i64 + 1,
+                overlap: (p + 1).min(nq) as i64 - (p as i64 - nt as i64 + 1).max(0),
+            };
+            let mut best: Option<Best> = None;
+            for b in 0..blocks {
+                // SAFETY: a block holds 32 lanes of 16 bits.
+                let acc = unsafe { _mm512_loadu_si512(d.totals[b].as_ptr().cast()) };
+                let mut bits = _mm512_cmpeq_epi16_mask(acc, vm);
+                while bits != 0 {
+                    let p = b * LANES + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    best = match best {
+                        None => Some(at(p)),
+                        Some(kept) if kept.offset < at(p).overlap => Some(at(p)),
+                        kept => kept,
+                    };
                 }
             }
-            block.copy_from_slice(&acc);
+            out.push(best.expect("every target has a position holding the maximum"));
         }
-        out.push(best_alignment(&sums[..np], nq, nt, base_total));
-        start += nt;
+    }
+
+    /// The largest of 32 signed 16-bit lanes.
+    #[target_feature(enable = "avx2,avx512f,avx512bw,avx512dq,avx512vl")]
+    fn max_epi16(v: __m512i) -> i16 {
+        let h = _mm256_max_epi16(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64::<1>(v));
+        let q = _mm_max_epi16(_mm256_castsi256_si128(h), _mm256_extracti128_si256::<1>(h));
+        // The unsigned minimum of 0x7fff − v is the signed maximum of v.
+        let flipped = _mm_sub_epi16(_mm_set1_epi16(i16::MAX), q);
+        let min = _mm_minpos_epu16(flipped);
+        i16::MAX.wrapping_sub(_mm_extract_epi16::<0>(min) as u16 as i16)
     }
 }
 
@@ -192,6 +397,9 @@ mod tests {
             d.fill(&refs, offset);
             let mut got = Vec::new();
             d.scan(nq, offset, &t, &mut got);
+            let mut portable = Vec::new();
+            scan_impl(&mut d, nq, offset, &t, &mut portable);
+            assert_eq!(portable, got, "nq {nq}, portable build");
             if nq <= 16 {
                 let mut narrow = Vec::new();
                 d16.fill(&refs, offset);
