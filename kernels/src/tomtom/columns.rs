@@ -4,9 +4,16 @@
 //! Everything here depends only on the column's values, its norm and (for the binned stage) the
 //! query's `(i_min, bin_scale)`, so identical columns — all of them for one-hot queries — are
 //! computed once per call.
+//!
+//! A row holds distances `d[u]` (`g = −d`) as `f32`: the square root of the exact `f64` sum of
+//! §7.3 rounded to `f32`, within `1.6 · 2⁻²⁴` of the exact distance. Each bin index computed
+//! from it carries a bound on its error; where the index lies closer than that to an integer,
+//! that vector's indices are recomputed from memelite's `f64` value (`exact_g`), so every bin,
+//! the min, the max and the median are memelite's bits. Only the extremes (from the exact
+//! `f64` sums) and the stopping bin's values need the exact value otherwise.
 
-use crate::simd::{dispatch, multiversion};
 use super::prepare::Targets;
+use crate::simd::{dispatch, multiversion};
 
 /// A distinct query column: values widened to `f64` and the norm in the query's dtype.
 #[derive(Debug, Clone, Copy)]
@@ -15,7 +22,7 @@ pub(crate) struct Column {
     pub norm: f64,
 }
 
-/// Min, max and binned median of a column's distance row.
+/// Min, max and binned median of a column's distance row (in memelite's `g = −d`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct ColumnStats {
     pub min: f64,
@@ -23,66 +30,80 @@ pub(crate) struct ColumnStats {
     pub median: f64,
 }
 
-/// `g[u] = −sqrt(z)` (or `0.0` when `z <= 0`) with
-/// `z = ((((norm + Yn[u]) − 2x₀·Y₀[u]) − 2x₁·Y₁[u]) − 2x₂·Y₂[u]) − 2x₃·Y₃[u]`; returns the
-/// row's `(min, max)`.
-pub(crate) fn distance_row(col: &Column, targets: &Targets, g: &mut [f64]) -> (f64, f64) {
-    dispatch!(distance_row_impl(col, targets, g))
+/// memelite's `g` of column `col` against unique target column `u`: `−sqrt(z)` (or `0.0`
+/// when `z <= 0`) with `z = ((((norm + Yn[u]) − 2x₀·Y₀[u]) − 2x₁·Y₁[u]) − 2x₂·Y₂[u]) − 2x₃·Y₃[u]`.
+#[inline]
+fn exact_g(col: &Column, targets: &Targets, u: usize) -> f64 {
+    let z = z_of(col.norm, col.values.map(|v| 2.0 * v), targets, u);
+    if z > 0.0 { -z.sqrt() } else { 0.0 }
 }
 
-multiversion!(distance_row_impl(col: &Column, targets: &Targets, g: &mut [f64]) -> (f64, f64));
+/// The `z` of [`exact_g`] with the doubled values `x`.
+#[inline(always)]
+fn z_of(norm: f64, x: [f64; 4], targets: &Targets, u: usize) -> f64 {
+    let mut z = norm + targets.norms[u];
+    for (k, xk) in x.iter().enumerate() {
+        z -= xk * targets.rows[k][u];
+    }
+    z
+}
 
-/// Lanes of the min/max accumulators.
+/// Writes the distance row `d` of `col` (see the module) and returns memelite's `(min, max)`
+/// of `g`: the values at the largest and the smallest exact `z`.
+pub(crate) fn distance_row(col: &Column, targets: &Targets, d: &mut [f32]) -> (f64, f64) {
+    dispatch!(distance_row_impl(col, targets, d))
+}
+
+multiversion!(distance_row_impl(col: &Column, targets: &Targets, d: &mut [f32]) -> (f64, f64));
+
+/// Lanes of the `f64` sums.
 const LANES: usize = 8;
 
 #[inline(always)]
-fn distance_row_impl(col: &Column, targets: &Targets, g: &mut [f64]) -> (f64, f64) {
+fn distance_row_impl(col: &Column, targets: &Targets, d: &mut [f32]) -> (f64, f64) {
     let x = col.values.map(|v| 2.0 * v);
     let [y0, y1, y2, y3] = &targets.rows;
-    let n = g.len();
+    let n = d.len();
     let (y0, y1, y2, y3, yn) = (&y0[..n], &y1[..n], &y2[..n], &y3[..n], &targets.norms[..n]);
-    let one = |yn: f64, y0: f64, y1: f64, y2: f64, y3: f64| {
-        let mut z = col.norm + yn;
-        z -= x[0] * y0;
-        z -= x[1] * y1;
-        z -= x[2] * y2;
-        z -= x[3] * y3;
-        if z > 0.0 { -z.sqrt() } else { 0.0 }
-    };
-    // No NaN and no -0.0 occur (every value is -sqrt(z) with z > 0, or +0.0), so the
-    // comparison form gives the bits of numpy's min and max in any order: lanes that
-    // vectorise, folded at the end.
-    let (mut min, mut max) = ([9_999_999.9f64; LANES], [-9_999_999.9f64; LANES]);
+    let (mut lo, mut hi) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES]);
     let full = n - n % LANES;
-    let chunks = g[..full]
+    let chunks = d[..full]
         .chunks_exact_mut(LANES)
         .zip(yn[..full].chunks_exact(LANES))
         .zip(y0[..full].chunks_exact(LANES))
         .zip(y1[..full].chunks_exact(LANES))
         .zip(y2[..full].chunks_exact(LANES))
         .zip(y3[..full].chunks_exact(LANES));
-    for (((((gs, yn), y0), y1), y2), y3) in chunks {
+    for (((((ds, yn), y0), y1), y2), y3) in chunks {
         for l in 0..LANES {
-            let v = one(yn[l], y0[l], y1[l], y2[l], y3[l]);
-            gs[l] = v;
-            min[l] = if v < min[l] { v } else { min[l] };
-            max[l] = if v > max[l] { v } else { max[l] };
+            let mut z = col.norm + yn[l];
+            z -= x[0] * y0[l];
+            z -= x[1] * y1[l];
+            z -= x[2] * y2[l];
+            z -= x[3] * y3[l];
+            lo[l] = lo[l].min(z);
+            hi[l] = hi[l].max(z);
+            ds[l] = (z.max(0.0) as f32).sqrt();
         }
     }
     for u in full..n {
-        let v = one(yn[u], y0[u], y1[u], y2[u], y3[u]);
-        g[u] = v;
-        min[0] = if v < min[0] { v } else { min[0] };
-        max[0] = if v > max[0] { v } else { max[0] };
+        let z = z_of(col.norm, x, targets, u);
+        lo[0] = lo[0].min(z);
+        hi[0] = hi[0].max(z);
+        d[u] = (z.max(0.0) as f32).sqrt();
     }
-    let min = min
-        .into_iter()
-        .fold(9_999_999.9f64, |a, v| if v < a { v } else { a });
-    let max = max
-        .into_iter()
-        .fold(-9_999_999.9f64, |a, v| if v > a { v } else { a });
-    (min, max)
+    let g = |z: f64| if z > 0.0 { -z.sqrt() } else { 0.0 };
+    let (lo, hi) = (
+        lo.into_iter().fold(f64::INFINITY, f64::min),
+        hi.into_iter().fold(f64::NEG_INFINITY, f64::max),
+    );
+    (g(hi), g(lo))
 }
+
+/// Relative error of one `f32` rounding, with room to spare.
+const F32_ERR: f64 = 1.01 / (1u64 << 24) as f64;
+/// Error bounds above this send the whole row to the exact computation.
+const MAX_MARGIN: f64 = 0.01;
 
 /// Scratch of [`column_stats`].
 #[derive(Debug, Default)]
@@ -92,34 +113,46 @@ pub(crate) struct StatsScratch {
     idx: Vec<u32>,
 }
 
-/// Min, max and memelite's binned median of `g` (whose min and max are given) with
-/// `n_median_bins` bins and the unique-column counts as weights.
+/// Min, max and memelite's binned median of `col`'s row `d` (whose `(min, max)` of `g` are
+/// given) with `n_median_bins` bins and the unique-column counts as weights.
 pub(crate) fn column_stats(
-    g: &[f64],
+    col: &Column,
+    d: &[f32],
     (min, max): (f64, f64),
     targets: &Targets,
     n_median_bins: usize,
     scratch: &mut StatsScratch,
 ) -> ColumnStats {
-    dispatch!(column_stats_impl(g, (min, max), targets, n_median_bins, scratch))
+    dispatch!(column_stats_impl(
+        col,
+        d,
+        (min, max),
+        targets,
+        n_median_bins,
+        scratch
+    ))
 }
 
 multiversion!(column_stats_impl(
-    g: &[f64],
+    col: &Column,
+    d: &[f32],
     range: (f64, f64),
     targets: &Targets,
     n_median_bins: usize,
     scratch: &mut StatsScratch,
 ) -> ColumnStats);
 
-/// Sub-histograms of the median counts (independent chains of increments).
+/// Sub-histograms of the counts (independent chains of increments).
 const SUB: usize = 4;
 /// Values per block of the stopping-bin sum (blocks without the bin are skipped).
 const BLOCK: usize = 64;
+/// Lanes of the `f32` bin indices.
+const WIDE: usize = 16;
 
 #[inline(always)]
 fn column_stats_impl(
-    g: &[f64],
+    col: &Column,
+    d: &[f32],
     (min, max): (f64, f64),
     targets: &Targets,
     n_median_bins: usize,
@@ -133,18 +166,17 @@ fn column_stats_impl(
             median: min,
         };
     }
-    // The bin of every value first (a loop that vectorises), then the counts: integers, so
-    // their order does not matter.
+    // The bin of every value first, then the counts: integers, so their order does not matter.
     let scale = (n_median_bins - 1) as f64;
     let StatsScratch { bins, idx } = scratch;
     // Every index is written below; only growth needs initialising.
-    idx.truncate(g.len());
-    idx.resize(g.len(), 0);
-    median_indices(g, (min, r, scale), idx);
+    idx.truncate(d.len());
+    idx.resize(d.len(), 0);
+    median_indices(col, d, (min, r, scale), targets, idx);
     bins.clear();
     bins.resize(SUB * n_median_bins, 0);
-    let counts = &targets.counts[..g.len()];
-    let full = g.len() - g.len() % SUB;
+    let counts = &targets.counts[..d.len()];
+    let full = d.len() - d.len() % SUB;
     for (b, c) in idx[..full]
         .chunks_exact(SUB)
         .zip(counts[..full].chunks_exact(SUB))
@@ -170,20 +202,17 @@ fn column_stats_impl(
             break;
         }
     }
-    // The stopping bin's values in ascending order (memelite's additions).
+    // The stopping bin's values in ascending order (memelite's additions), exact.
     let stop = stop as u32;
     let mut sum = 0.0;
-    for ((gs, cs), bs) in g
-        .chunks(BLOCK)
-        .zip(counts.chunks(BLOCK))
-        .zip(idx.chunks(BLOCK))
-    {
+    for (k, bs) in idx.chunks(BLOCK).enumerate() {
         if !bs.iter().fold(false, |hit, &b| hit | (b == stop)) {
             continue;
         }
-        for ((&v, &c), &b) in gs.iter().zip(cs).zip(bs) {
+        for (j, &b) in bs.iter().enumerate() {
             if b == stop {
-                sum += v * c as f64;
+                let u = k * BLOCK + j;
+                sum += exact_g(col, targets, u) * counts[u] as f64;
             }
         }
     }
@@ -192,6 +221,40 @@ fn column_stats_impl(
         max,
         median: sum / in_stop as f64,
     }
+}
+
+/// `idx[u] = trunc(((g[u] − min) / r) · scale)`, memelite's median bin (in `0..=scale`), from
+/// `t = (D − d[u]) · (scale / r)` in `f32` with `D = −min`: `t` is within
+/// `(2.7 · (scale / r) · D + 3.1 · scale) · 2⁻²⁴` of the exact value (`d <= D`; the module's
+/// bound plus one rounding each for `D`, the difference, `scale / r` and the product), so
+/// where every `t` of a vector is farther than that from an integer, its truncation is
+/// memelite's; the other vectors take memelite's division on the exact `g`.
+#[inline(always)]
+fn median_indices(
+    col: &Column,
+    d: &[f32],
+    (min, r, scale): (f64, f64, f64),
+    targets: &Targets,
+    idx: &mut [u32],
+) {
+    let exact = |u: usize| (((exact_g(col, targets, u) - min) / r) * scale) as u32;
+    let c = scale / r;
+    let top = -min;
+    let margin = (2.7 * c * top + 3.1 * scale) * F32_ERR + 1e-9;
+    if !(margin < MAX_MARGIN && scale < (1u64 << 24) as f64) {
+        for (u, o) in idx.iter_mut().enumerate() {
+            *o = exact(u);
+        }
+        return;
+    }
+    f32_bins(
+        d,
+        (top as f32, c as f32, 0.0),
+        margin as f32,
+        scale as f32,
+        exact,
+        idx,
+    );
 }
 
 /// How [`bin_row`] sums the histogram.
@@ -204,12 +267,14 @@ pub(crate) enum Histogram {
     Counts,
 }
 
-/// The binned stage of one column: `x[u] = floor((g[u] − m) · bin_scale + 0.5)` with
-/// `m = median + i_min`, and the histogram `f[b] = Σ_{x[u] = b} w[u]` (see [`Histogram`]).
+/// The binned stage of one column with statistics `stats` and row `d`:
+/// `x[u] = floor((g[u] − m) · bin_scale + 0.5)` with `m = median + i_min` (memelite's bits),
+/// and the histogram `f[b] = Σ_{x[u] = b} w[u]` (see [`Histogram`]).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn bin_row(
-    g: &[f64],
-    median: f64,
+    col: &Column,
+    d: &[f32],
+    stats: ColumnStats,
     (i_min, bin_scale): (i64, i64),
     targets: &Targets,
     x: &mut [u16],
@@ -217,10 +282,10 @@ pub(crate) fn bin_row(
     histogram: Histogram,
     counts: &mut Vec<u32>,
 ) {
-    let m = median + i_min as f64;
+    let m = stats.median + i_min as f64;
     let scale = bin_scale as f64;
     let top = (f.len() - 1) as f64;
-    score_bins(g, (m, scale, top), x);
+    score_bins(col, d, (m, scale, top, -stats.min), targets, x);
     f.fill(0.0);
     match histogram {
         Histogram::Exact => {
@@ -251,190 +316,161 @@ pub(crate) fn bin_row(
     }
 }
 
-/// `idx[u] = trunc(((g[u] − min) / r) · scale)`, memelite's median bin (in `0..=scale`),
-/// without a division per value: `t' = ((g[u] − min) · (1 / r)) · scale` differs from the
-/// division form's `t` by a few units in the last place of `scale` (`t <= scale`: below 1e-10
-/// for `scale <=` [`MAX_SCALE`]), so where `t'` is at least [`NEAR`] away from every integer
-/// both truncate alike; a vector of values with one closer is computed with the division.
-#[inline(always)]
-fn median_indices(g: &[f64], (min, r, scale): (f64, f64, f64), idx: &mut [u32]) {
-    let inv = 1.0 / r;
-    // Every value by division where 1 / r overflows or the error bound does not hold.
-    if !(inv.is_finite() && scale <= MAX_SCALE) {
-        return median_indices_tail(g, (min, r, scale), idx);
+/// `x[u] = floor((g[u] − m) · scale + 0.5)` clamped to `[0, top]` (the clamp only guards the
+/// index), from `t = (−m − d[u]) · scale + 0.5` in `f32`: with `D` the largest distance,
+/// `t` is within `(scale · (4.2 |m| + 2.7 D) + 3) · 2⁻²⁴` of the exact value (one rounding
+/// each for `−m`, the difference, the product and the sum, and the row's own bound), so where
+/// every `t` of a vector is farther than that from an integer its floor is memelite's; the
+/// other vectors take memelite's expression on the exact `g`.
+fn score_bins(
+    col: &Column,
+    d: &[f32],
+    (m, scale, top, far): (f64, f64, f64, f64),
+    targets: &Targets,
+    x: &mut [u16],
+) {
+    let exact = |u: usize| {
+        ((exact_g(col, targets, u) - m) * scale + 0.5)
+            .floor()
+            .clamp(0.0, top) as u16
+    };
+    let margin = (scale * (4.2 * m.abs() + 2.7 * far) + 3.0) * F32_ERR + 1e-9;
+    if !(margin < MAX_MARGIN && scale < (1u64 << 24) as f64) {
+        for (u, o) in x.iter_mut().enumerate() {
+            *o = exact(u);
+        }
+        return;
     }
+    f32_bins(
+        d,
+        ((-m) as f32, scale as f32, 0.5),
+        margin as f32,
+        top as f32,
+        exact,
+        x,
+    );
+}
+
+/// A bin index type of [`f32_bins`].
+trait BinIndex: Copy {
+    /// The index of a non-negative whole `t` (at most the top bin).
+    fn of(t: f32) -> Self;
+    /// Stores 16 indices held as `u32`.
+    ///
+    /// # Safety
+    /// `out` holds 16 indices and the CPU runs AVX-512 (F, BW).
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn store16(out: *mut Self, v: std::arch::x86_64::__m512i);
+}
+
+impl BinIndex for u32 {
+    fn of(t: f32) -> Self {
+        t as u32
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,avx512f,avx512bw,avx512dq,avx512vl")]
+    unsafe fn store16(out: *mut Self, v: std::arch::x86_64::__m512i) {
+        // SAFETY: the caller's contract.
+        unsafe { std::arch::x86_64::_mm512_storeu_si512(out.cast(), v) }
+    }
+}
+
+impl BinIndex for u16 {
+    fn of(t: f32) -> Self {
+        t as u16
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,avx512f,avx512bw,avx512dq,avx512vl")]
+    unsafe fn store16(out: *mut Self, v: std::arch::x86_64::__m512i) {
+        use std::arch::x86_64::*;
+        // SAFETY: the caller's contract.
+        unsafe { _mm256_storeu_si256(out.cast(), _mm512_cvtepi32_epi16(v)) }
+    }
+}
+
+/// `out[u] = floor(t)` clamped to `[0, top]` with `t = (a − d[u]) · c + e` in `f32`, for the
+/// vectors of 16 whose every `t` lies farther than `near` from an integer; `exact(u)` for the
+/// others and the tail.
+#[inline(always)]
+fn f32_bins<T: BinIndex>(
+    d: &[f32],
+    (a, c, e): (f32, f32, f32),
+    near: f32,
+    top: f32,
+    exact: impl Fn(usize) -> T,
+    out: &mut [T],
+) {
     #[cfg(target_arch = "x86_64")]
     if crate::simd::has_avx512() {
         // SAFETY: the CPU supports every feature the function enables.
-        return unsafe { median_indices_avx512(g, (min, r, inv, scale), idx) };
+        return unsafe { f32_bins_avx512(d, (a, c, e), near, top, &exact, out) };
     }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, the only feature the function enables.
-        return unsafe { median_indices_avx2(g, (min, r, inv, scale), idx) };
+    let full = d.len() - d.len() % WIDE;
+    for (k, (ds, out)) in d[..full]
+        .chunks_exact(WIDE)
+        .zip(out.chunks_exact_mut(WIDE))
+        .enumerate()
+    {
+        let mut t = [0f32; WIDE];
+        let mut close = false;
+        for l in 0..WIDE {
+            t[l] = (a - ds[l]) * c + e;
+            let frac = t[l] - t[l].floor();
+            close |= (frac < near) | (frac > 1.0 - near);
+        }
+        for (l, o) in out.iter_mut().enumerate() {
+            *o = if close {
+                exact(k * WIDE + l)
+            } else {
+                T::of(t[l].floor().clamp(0.0, top))
+            };
+        }
     }
-    median_indices_portable(g, (min, r, inv, scale), idx);
+    for (u, o) in out.iter_mut().enumerate().skip(full) {
+        *o = exact(u);
+    }
 }
 
-/// [`median_indices`] by division.
-fn median_indices_tail(g: &[f64], (min, r, scale): (f64, f64, f64), idx: &mut [u32]) {
-    for (o, &v) in idx.iter_mut().zip(g) {
-        *o = (((v - min) / r) * scale) as u32;
-    }
-}
-
-/// [`median_indices`]' test of `t'` on plain floats, 8 values at a time.
-fn median_indices_portable(g: &[f64], (min, r, inv, scale): (f64, f64, f64, f64), idx: &mut [u32]) {
-    const L: usize = 8;
-    let full = g.len() - g.len() % L;
-    for (gs, out) in g[..full].chunks_exact(L).zip(idx.chunks_exact_mut(L)) {
-        let t: [f64; L] = std::array::from_fn(|l| ((gs[l] - min) * inv) * scale);
-        let near = t.iter().any(|&t| {
-            let frac = t - t.floor();
-            !(NEAR..=1.0 - NEAR).contains(&frac)
-        });
-        if near {
-            median_indices_tail(gs, (min, r, scale), out);
-        } else {
-            for (o, &t) in out.iter_mut().zip(&t) {
-                *o = t as u32;
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,avx512f,avx512bw,avx512dq,avx512vl")]
+fn f32_bins_avx512<T: BinIndex>(
+    d: &[f32],
+    (a, c, e): (f32, f32, f32),
+    near: f32,
+    top: f32,
+    exact: &impl Fn(usize) -> T,
+    out: &mut [T],
+) {
+    use std::arch::x86_64::*;
+    let (va, vc, ve) = (_mm512_set1_ps(a), _mm512_set1_ps(c), _mm512_set1_ps(e));
+    let (lo, hi) = (_mm512_set1_ps(near), _mm512_set1_ps(1.0 - near));
+    let (zero, vtop) = (_mm512_setzero_ps(), _mm512_set1_ps(top));
+    let full = d.len() - d.len() % WIDE;
+    for (k, (ds, o)) in d[..full]
+        .chunks_exact(WIDE)
+        .zip(out.chunks_exact_mut(WIDE))
+        .enumerate()
+    {
+        // SAFETY: the chunk holds 16 values.
+        let v = unsafe { _mm512_loadu_ps(ds.as_ptr()) };
+        let t = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(va, v), vc), ve);
+        let fl = _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(t);
+        let frac = _mm512_sub_ps(t, fl);
+        let close =
+            _mm512_cmp_ps_mask::<_CMP_LT_OQ>(frac, lo) | _mm512_cmp_ps_mask::<_CMP_GT_OQ>(frac, hi);
+        if close != 0 {
+            for (l, o) in o.iter_mut().enumerate() {
+                *o = exact(k * WIDE + l);
             }
+        } else {
+            let idx = _mm512_cvttps_epu32(_mm512_min_ps(_mm512_max_ps(fl, zero), vtop));
+            // SAFETY: the chunk holds 16 indices; the CPU runs AVX-512.
+            unsafe { T::store16(o.as_mut_ptr(), idx) };
         }
     }
-    median_indices_tail(&g[full..], (min, r, scale), &mut idx[full..]);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn median_indices_avx2(g: &[f64], (min, r, inv, scale): (f64, f64, f64, f64), idx: &mut [u32]) {
-    use std::arch::x86_64::*;
-    let (vmin, vr, vinv, vs) = (
-        _mm256_set1_pd(min),
-        _mm256_set1_pd(r),
-        _mm256_set1_pd(inv),
-        _mm256_set1_pd(scale),
-    );
-    let (lo, hi) = (_mm256_set1_pd(NEAR), _mm256_set1_pd(1.0 - NEAR));
-    let full = g.len() - g.len() % 4;
-    for (gs, out) in g[..full].chunks_exact(4).zip(idx.chunks_exact_mut(4)) {
-        // SAFETY: both chunks hold 4 elements.
-        let d = _mm256_sub_pd(unsafe { _mm256_loadu_pd(gs.as_ptr()) }, vmin);
-        let mut t = _mm256_mul_pd(_mm256_mul_pd(d, vinv), vs);
-        let frac = _mm256_sub_pd(t, _mm256_floor_pd(t));
-        let near = _mm256_or_pd(
-            _mm256_cmp_pd::<_CMP_LT_OQ>(frac, lo),
-            _mm256_cmp_pd::<_CMP_GT_OQ>(frac, hi),
-        );
-        if _mm256_movemask_pd(near) != 0 {
-            t = _mm256_mul_pd(_mm256_div_pd(d, vr), vs);
-        }
-        // In range (0..=scale), so truncation is the `as` conversion.
-        unsafe { _mm_storeu_si128(out.as_mut_ptr().cast(), _mm256_cvttpd_epi32(t)) };
+    for (u, o) in out.iter_mut().enumerate().skip(full) {
+        *o = exact(u);
     }
-    median_indices_tail(&g[full..], (min, r, scale), &mut idx[full..]);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,avx512f,avx512bw,avx512dq,avx512vl")]
-fn median_indices_avx512(g: &[f64], (min, r, inv, scale): (f64, f64, f64, f64), idx: &mut [u32]) {
-    use std::arch::x86_64::*;
-    let (vmin, vr, vinv, vs) = (
-        _mm512_set1_pd(min),
-        _mm512_set1_pd(r),
-        _mm512_set1_pd(inv),
-        _mm512_set1_pd(scale),
-    );
-    let (lo, hi) = (_mm512_set1_pd(NEAR), _mm512_set1_pd(1.0 - NEAR));
-    let full = g.len() - g.len() % 8;
-    for (gs, out) in g[..full].chunks_exact(8).zip(idx.chunks_exact_mut(8)) {
-        // SAFETY: both chunks hold 8 elements.
-        let d = _mm512_sub_pd(unsafe { _mm512_loadu_pd(gs.as_ptr()) }, vmin);
-        let mut t = _mm512_mul_pd(_mm512_mul_pd(d, vinv), vs);
-        let floor = _mm512_roundscale_pd::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(t);
-        let frac = _mm512_sub_pd(t, floor);
-        let near =
-            _mm512_cmp_pd_mask::<_CMP_LT_OQ>(frac, lo) | _mm512_cmp_pd_mask::<_CMP_GT_OQ>(frac, hi);
-        if near != 0 {
-            t = _mm512_mul_pd(_mm512_div_pd(d, vr), vs);
-        }
-        // In range (0..=scale), so truncation is the `as` conversion.
-        unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast(), _mm512_cvttpd_epu32(t)) };
-    }
-    median_indices_tail(&g[full..], (min, r, scale), &mut idx[full..]);
-}
-
-/// How close to an integer the division-free median bin must not come (many times its error).
-const NEAR: f64 = 1e-9;
-/// The largest `n_median_bins − 1` whose bins are computed without division.
-const MAX_SCALE: f64 = 65536.0;
-
-/// `x[u] = floor((g[u] − m) · scale + 0.5)`, always within `[0, top]` (§7.4; the clamp only
-/// guards the index).
-#[inline(always)]
-fn score_bins(g: &[f64], params: (f64, f64, f64), x: &mut [u16]) {
-    #[cfg(target_arch = "x86_64")]
-    if crate::simd::has_avx512() {
-        // SAFETY: the CPU supports every feature the function enables.
-        return unsafe { score_bins_avx512(g, params, x) };
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, the only feature the function enables.
-        return unsafe { score_bins_avx2(g, params, x) };
-    }
-    score_bins_tail(g, params, x);
-}
-
-fn score_bins_tail(g: &[f64], (m, scale, top): (f64, f64, f64), x: &mut [u16]) {
-    for (o, &v) in x.iter_mut().zip(g) {
-        *o = ((v - m) * scale + 0.5).floor().clamp(0.0, top) as u16;
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn score_bins_avx2(g: &[f64], (m, scale, top): (f64, f64, f64), x: &mut [u16]) {
-    use std::arch::x86_64::*;
-    let (vm, vs, half) = (
-        _mm256_set1_pd(m),
-        _mm256_set1_pd(scale),
-        _mm256_set1_pd(0.5),
-    );
-    let (zero, vtop) = (_mm256_setzero_pd(), _mm256_set1_pd(top));
-    let full = g.len() - g.len() % 4;
-    for (gs, out) in g[..full].chunks_exact(4).zip(x.chunks_exact_mut(4)) {
-        // SAFETY: the chunks hold 4 values and 4 u16 (8 bytes).
-        let v = unsafe { _mm256_loadu_pd(gs.as_ptr()) };
-        let t = _mm256_add_pd(_mm256_mul_pd(_mm256_sub_pd(v, vm), vs), half);
-        let t = _mm256_min_pd(_mm256_max_pd(_mm256_floor_pd(t), zero), vtop);
-        let k = _mm256_cvttpd_epi32(t);
-        unsafe { _mm_storel_epi64(out.as_mut_ptr().cast(), _mm_packus_epi32(k, k)) };
-    }
-    score_bins_tail(&g[full..], (m, scale, top), &mut x[full..]);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,avx512f,avx512bw,avx512dq,avx512vl")]
-fn score_bins_avx512(g: &[f64], (m, scale, top): (f64, f64, f64), x: &mut [u16]) {
-    use std::arch::x86_64::*;
-    let (vm, vs, half) = (
-        _mm512_set1_pd(m),
-        _mm512_set1_pd(scale),
-        _mm512_set1_pd(0.5),
-    );
-    let (zero, vtop) = (_mm512_setzero_pd(), _mm512_set1_pd(top));
-    let full = g.len() - g.len() % 8;
-    for (gs, out) in g[..full].chunks_exact(8).zip(x.chunks_exact_mut(8)) {
-        // SAFETY: the chunks hold 8 values and 8 u16 (16 bytes).
-        let v = unsafe { _mm512_loadu_pd(gs.as_ptr()) };
-        let t = _mm512_add_pd(_mm512_mul_pd(_mm512_sub_pd(v, vm), vs), half);
-        let t = _mm512_roundscale_pd::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(t);
-        let t = _mm512_min_pd(_mm512_max_pd(t, zero), vtop);
-        // In [0, top]: narrowed to u16 with saturation, as the `as` conversion.
-        let k = _mm256_cvtusepi32_epi16(_mm512_cvttpd_epi32(t));
-        unsafe { _mm_storeu_si128(out.as_mut_ptr().cast(), k) };
-    }
-    score_bins_tail(&g[full..], (m, scale, top), &mut x[full..]);
 }
 
 #[cfg(test)]
@@ -442,6 +478,7 @@ mod tests {
     use super::*;
     use crate::tomtom::Motif;
 
+    /// Targets whose distances from the all-zero column (norm 0) are `values`.
     fn targets_with_counts(values: &[f64], counts: &[u64]) -> Targets {
         let cols: Vec<[f64; 4]> = values.iter().map(|&v| [v, 0.0, 0.0, 0.0]).collect();
         let mut t = Targets::new(&[Motif::from_columns(&cols)], None, false);
@@ -450,125 +487,198 @@ mod tests {
         t
     }
 
-    #[test]
-    fn binned_median_matches_memelite_unit_tests() {
-        // memelite tests/test_tomtom.py, test_binned_median_*.
-        let mut bins = StatsScratch::default();
-        let t = targets_with_counts(&[0.0; 5], &[1; 5]);
-        assert_eq!(
-            column_stats(&[0.0, 4.0, 2.0, 1.0, 3.0], (0.0, 4.0), &t, 1000, &mut bins).median,
-            2.0
-        );
-        let t = targets_with_counts(&[0.0; 5], &[1, 6, 1, 1, 1]);
-        assert_eq!(
-            column_stats(&[0.0, 4.0, 2.0, 1.0, 3.0], (0.0, 4.0), &t, 1000, &mut bins).median,
-            4.0
-        );
-        let t = targets_with_counts(&[0.0; 4], &[1; 4]);
-        assert_eq!(
-            column_stats(&[0.0, 1.0, 2.0, 3.0], (0.0, 3.0), &t, 1000, &mut bins).median,
-            1.0
-        );
-        let t = targets_with_counts(&[0.0; 4], &[1, 1, 2, 1]);
-        assert_eq!(
-            column_stats(&[0.0, 1.0, 2.0, 3.0], (0.0, 3.0), &t, 1000, &mut bins).median,
-            2.0
-        );
+    const ZERO: Column = Column {
+        values: [0.0; 4],
+        norm: 0.0,
+    };
+
+    fn stats(t: &Targets, n_median_bins: usize) -> ColumnStats {
+        let mut d = vec![0.0; t.n_unique()];
+        let range = distance_row(&ZERO, t, &mut d);
+        column_stats(
+            &ZERO,
+            &d,
+            range,
+            t,
+            n_median_bins,
+            &mut StatsScratch::default(),
+        )
     }
 
     #[test]
-    fn division_free_median_bins_match_the_division() {
-        let mut rng = crate::rng::Mt19937::new(17);
+    fn binned_median_matches_memelite_unit_tests() {
+        // memelite tests/test_tomtom.py, test_binned_median_*, on g = −d (mirrored values).
+        let t = targets_with_counts(&[0.0, 4.0, 2.0, 1.0, 3.0], &[1; 5]);
+        assert_eq!(stats(&t, 1000).median, -2.0);
+        let t = targets_with_counts(&[0.0, 4.0, 2.0, 1.0, 3.0], &[1, 6, 1, 1, 1]);
+        assert_eq!(stats(&t, 1000).median, -4.0);
+        let t = targets_with_counts(&[0.0, 1.0, 2.0, 3.0], &[1; 4]);
+        assert_eq!(stats(&t, 1000).median, -2.0);
+        let t = targets_with_counts(&[0.0, 1.0, 2.0, 3.0], &[1, 1, 2, 1]);
+        assert_eq!(stats(&t, 1000).median, -2.0);
+        let t = targets_with_counts(&[3.0, 1.0, 2.0, 0.0], &[1, 1, 2, 1]);
+        assert_eq!(stats(&t, 1000).median, -2.0);
+        assert_eq!((stats(&t, 1000).min, stats(&t, 1000).max), (-3.0, 0.0));
+    }
+
+    /// memelite's bins computed directly from the exact `g` of every target column.
+    fn reference(
+        t: &Targets,
+        col: &Column,
+        n_median_bins: usize,
+        (i_min, s): (i64, i64),
+        top: f64,
+    ) -> (ColumnStats, Vec<u16>) {
+        let g: Vec<f64> = (0..t.n_unique()).map(|u| exact_g(col, t, u)).collect();
+        let min = g.iter().copied().fold(9_999_999.9, f64::min);
+        let max = g.iter().copied().fold(-9_999_999.9, f64::max);
+        let scale = (n_median_bins - 1) as f64;
+        let mut median = min;
+        if max - min != 0.0 {
+            let idx: Vec<usize> = g
+                .iter()
+                .map(|&v| (((v - min) / (max - min)) * scale) as usize)
+                .collect();
+            let mut cnt = vec![0u64; n_median_bins];
+            for (&b, &c) in idx.iter().zip(&t.counts) {
+                cnt[b] += c;
+            }
+            let (mut running, mut b) = (0u64, 0);
+            loop {
+                running += cnt[b];
+                if running as f64 >= t.half {
+                    break;
+                }
+                b += 1;
+            }
+            let sum = g
+                .iter()
+                .zip(&idx)
+                .zip(&t.counts)
+                .filter(|&((_, &i), _)| i == b)
+                .fold(0.0, |s, ((&v, _), &c)| s + v * c as f64);
+            median = sum / cnt[b] as f64;
+        }
+        let m = median + i_min as f64;
+        let x = g
+            .iter()
+            .map(|&v| ((v - m) * s as f64 + 0.5).floor().clamp(0.0, top) as u16)
+            .collect();
+        (ColumnStats { min, max, median }, x)
+    }
+
+    fn check(t: &Targets, col: &Column, n_median_bins: usize, class: (i64, i64), what: &str) {
+        let top = 100.0;
+        let (want_stats, want_x) = reference(t, col, n_median_bins, class, top);
+        let mut d = vec![0.0; t.n_unique()];
+        let range = distance_row(col, t, &mut d);
+        let got = column_stats(
+            col,
+            &d,
+            range,
+            t,
+            n_median_bins,
+            &mut StatsScratch::default(),
+        );
+        assert_eq!(got, want_stats, "{what}");
+        let mut x = vec![0u16; t.n_unique()];
+        let mut f = vec![0.0; top as usize + 1];
+        bin_row(
+            col,
+            &d,
+            got,
+            class,
+            t,
+            &mut x,
+            &mut f,
+            Histogram::Exact,
+            &mut Vec::new(),
+        );
+        assert_eq!(x, want_x, "{what}");
+        // Every build of the binning.
+        let params = (got.median + class.0 as f64, class.1 as f64, top, -got.min);
+        let mut portable = vec![0u16; x.len()];
+        score_bins(col, &d, params, t, &mut portable);
+        assert_eq!(portable, want_x, "{what}, portable");
+        let portable = column_stats_impl(
+            col,
+            &d,
+            range,
+            t,
+            n_median_bins,
+            &mut StatsScratch::default(),
+        );
+        assert_eq!(portable, want_stats, "{what}, portable");
+    }
+
+    #[test]
+    fn f32_rows_give_memelite_bins_at_every_edge() {
         let nudge = |v: f64, k: i32| {
             (0..k.abs()).fold(v, |v, _| if k > 0 { v.next_up() } else { v.next_down() })
         };
-        for (mn, r) in [
-            (-2.0, 2.0),
-            (-std::f64::consts::SQRT_2, 1.0 / 3.0),
-            (-0.7, 0.1),
-            (-1e-300, 3e-301),
-            (-3e-308, 2e-308),
-            (-5.0, 4.999999999999999),
+        for (a, b, s) in [
+            (0.0, 2.0, 37),
+            (0.3, 1.4, 52),
+            (1e-3, 0.7, 100),
+            (0.9, 0.9 + 1e-6, 3),
+            (0.0, 1e-300, 1),
         ] {
-            for scale in [999.0, 1.0, 65536.0, 65537.0, 7.0] {
-                // Values whose t lies within a few ulps of each integer, the ends, random ones.
-                let mut g = vec![mn, mn + r];
-                for k in 0..=(scale as i64).min(2000) {
-                    let v = mn + r * (k as f64 / scale);
-                    for j in -3..=3 {
-                        g.push(nudge(v, j).clamp(mn, mn + r));
-                    }
-                }
-                g.extend((0..997).map(|_| mn + r * rng.next_f64()));
-                // Lone near-boundary values among vectors of ordinary ones, and the reverse.
-                let n = g.len();
-                for k in (0..n).step_by(5) {
-                    g.swap(k, (k * 7919) % n);
-                }
-                let max = mn + r;
-                let want: Vec<u32> = g
-                    .iter()
-                    .map(|&v| (((v - mn) / (max - mn)) * scale) as u32)
-                    .collect();
-                let mut got = vec![0u32; g.len()];
-                median_indices(&g, (mn, max - mn, scale), &mut got);
-                assert_eq!(got, want, "mn {mn} r {r} scale {scale}");
-                let inv = 1.0 / (max - mn);
-                if inv.is_finite() && scale <= MAX_SCALE {
-                    let params = (mn, max - mn, inv, scale);
-                    median_indices_portable(&g, params, &mut got);
-                    assert_eq!(got, want, "portable: mn {mn} r {r} scale {scale}");
-                    #[cfg(target_arch = "x86_64")]
-                    if std::arch::is_x86_feature_detected!("avx2") {
-                        // SAFETY: the CPU supports AVX2.
-                        unsafe { median_indices_avx2(&g, params, &mut got) };
-                        assert_eq!(got, want, "AVX2: mn {mn} r {r} scale {scale}");
-                    }
+            // Distances on and a few ulps around every median edge and every score edge.
+            let mut v = vec![a, b];
+            for k in 0..=999 {
+                for j in -2..=2 {
+                    v.push(nudge(b - (b - a) * (k as f64 / 999.0), j).clamp(a, b));
                 }
             }
+            for k in 0..=100 {
+                for j in -2..=2 {
+                    v.push(nudge(a + (k as f64 - 0.5) / s as f64, j).clamp(a, b));
+                }
+            }
+            let n = v.len();
+            for k in (0..n).step_by(3) {
+                v.swap(k, (k * 7919) % n);
+            }
+            let t = targets_with_counts(&v, &vec![1; n]);
+            check(
+                &t,
+                &ZERO,
+                1000,
+                (-1, s),
+                &format!("edges of [{a}, {b}], scale {s}"),
+            );
         }
-    }
-
-    #[test]
-    fn score_bin_builds_agree() {
-        let mut rng = crate::rng::Mt19937::new(23);
-        // Values on and a few ulps around every half-bin edge, below and above the range.
-        let (m, scale, top) = (-1.25, 37.0, 100.0);
-        let mut g: Vec<f64> = (-3..=103)
-            .flat_map(|k| {
-                let v = m + (k as f64 - 0.5) / scale;
-                [
-                    v.next_down().next_down(),
-                    v.next_down(),
-                    v,
-                    v.next_up(),
-                    v.next_up().next_up(),
-                ]
+        // Random columns against random, one-hot-like and duplicated targets.
+        let mut rng = crate::rng::Mt19937::new(41);
+        let mut cols: Vec<[f64; 4]> = (0..2000)
+            .map(|k| {
+                let c: [f64; 4] = std::array::from_fn(|_| rng.next_f64());
+                if k % 5 == 0 {
+                    [1.0, 0.0, 0.0, 0.0]
+                } else if k % 7 == 0 {
+                    [c[0].powi(8), 0.01, 0.0, 1.0 - c[0].powi(8)]
+                } else {
+                    c
+                }
             })
             .collect();
-        g.extend((0..301).map(|_| m - 0.2 + 3.0 * rng.next_f64()));
-        let mut want = vec![0u16; g.len()];
-        score_bins_tail(&g, (m, scale, top), &mut want);
-        let mut got = vec![0u16; g.len()];
-        score_bins(&g, (m, scale, top), &mut got);
-        assert_eq!(got, want);
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2.
-            unsafe { score_bins_avx2(&g, (m, scale, top), &mut got) };
-            assert_eq!(got, want);
+        cols.extend_from_within(..300);
+        let t = Targets::new(&[Motif::from_columns(&cols)], Some(100), true);
+        for k in 0..40 {
+            let values: [f64; 4] = std::array::from_fn(|_| rng.next_f64());
+            let col = Column {
+                values,
+                norm: <f64 as crate::tomtom::MotifValue>::column_norm(values),
+            };
+            check(&t, &col, 1000, (-1, 20 + k), &format!("random column {k}"));
         }
-    }
-
-    #[test]
-    fn distances_are_negative_euclidean() {
-        let t = targets_with_counts(&[0.0, 1.0, 3.0], &[1; 3]);
-        let col = Column {
-            values: [1.0, 0.0, 0.0, 0.0],
-            norm: 1.0,
-        };
-        let mut g = vec![0.0; 3];
-        assert_eq!(distance_row(&col, &t, &mut g), (-2.0, 0.0));
-        assert_eq!(g, [-1.0, 0.0, -2.0]);
+        for col in [cols[0], cols[7], [0.25; 4]] {
+            let col = Column {
+                values: col,
+                norm: <f64 as crate::tomtom::MotifValue>::column_norm(col),
+            };
+            check(&t, &col, 1000, (-2, 33), "a target column");
+            check(&t, &col, 7, (-1, 100), "7 median bins");
+        }
     }
 }

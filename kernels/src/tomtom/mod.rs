@@ -205,10 +205,10 @@ pub fn tomtom<Q: MotifValue>(
         .zip(&uses)
         .map_init(
             || (vec![0.0; n_unique], StatsScratch::default()),
-            |(g, bins), (col, &n)| {
+            |(d, bins), (col, &n)| {
                 (fast || n > 1).then(|| {
-                    let range = distance_row(col, &prep, g);
-                    column_stats(g, range, &prep, options.n_median_bins, bins)
+                    let range = distance_row(col, &prep, d);
+                    column_stats(col, d, range, &prep, options.n_median_bins, bins)
                 })
             },
         )
@@ -541,10 +541,10 @@ impl SharedRows {
             }
         }
         // (A query has a class only when all its columns have statistics.)
-        let mut keys: Vec<((u32, Class), usize, f64)> = uses
+        let mut keys: Vec<((u32, Class), usize, ColumnStats)> = uses
             .into_iter()
             .filter(|&(_, n)| n >= min_uses)
-            .filter_map(|((c, class), n)| Some(((c, class), n, stats[c as usize]?.median)))
+            .filter_map(|((c, class), n)| Some(((c, class), n, stats[c as usize]?)))
             .collect();
         keys.sort_by_key(|&((c, class), n, _)| {
             (std::cmp::Reverse(n), c, class.i_min, class.bin_scale)
@@ -555,14 +555,16 @@ impl SharedRows {
             .par_iter()
             .map_init(
                 || vec![0.0; prep.n_unique()],
-                |g, &((c, class), _, median)| {
+                |d, &((c, class), _, stats)| {
                     let mut row = vec![0i32; padding.len];
                     let mut x = vec![0u16; prep.n_unique()];
                     let mut f = vec![0.0; options.n_score_bins + 1];
-                    distance_row(&columns[c as usize], prep, g);
+                    let column = &columns[c as usize];
+                    distance_row(column, prep, d);
                     bin_row(
-                        g,
-                        median,
+                        column,
+                        d,
+                        stats,
                         (class.i_min, class.bin_scale),
                         prep,
                         &mut x,
@@ -606,10 +608,10 @@ struct Call<'a> {
 /// Per-thread scratch of [`query_bests`] and the nulls.
 #[derive(Default)]
 struct QueryScratch {
-    g: Vec<f64>,
+    d: Vec<f32>,
     /// Distance rows of the query's columns without call-wide statistics (`own[i]`), one per
     /// column position.
-    own_g: Vec<f64>,
+    own_d: Vec<f32>,
     own: Vec<bool>,
     /// Statistics of the query's columns, by position.
     stats: Vec<ColumnStats>,
@@ -633,7 +635,7 @@ struct QueryScratch {
 }
 
 /// The statistics of a query's columns (into `s.stats`), computing those the call did not
-/// (their distance rows stay in `s.own_g`), and the query's class.
+/// (their distance rows stay in `s.own_d`), and the query's class.
 fn query_stats(cols: &[u32], class: Option<Class>, call: &Call, s: &mut QueryScratch) -> Class {
     let n = call.prep.n_unique();
     s.own.clear();
@@ -642,13 +644,15 @@ fn query_stats(cols: &[u32], class: Option<Class>, call: &Call, s: &mut QueryScr
         let st = match call.stats[c as usize] {
             Some(st) => st,
             None => {
-                if s.own_g.len() < (i + 1) * n {
-                    s.own_g.resize((i + 1) * n, 0.0);
+                if s.own_d.len() < (i + 1) * n {
+                    s.own_d.resize((i + 1) * n, 0.0);
                 }
-                let g = &mut s.own_g[i * n..(i + 1) * n];
-                let range = distance_row(&call.columns[c as usize], call.prep, g);
+                let d = &mut s.own_d[i * n..(i + 1) * n];
+                let column = &call.columns[c as usize];
+                let range = distance_row(column, call.prep, d);
                 column_stats(
-                    g,
+                    column,
+                    d,
                     range,
                     call.prep,
                     call.options.n_median_bins,
@@ -663,22 +667,22 @@ fn query_stats(cols: &[u32], class: Option<Class>, call: &Call, s: &mut QueryScr
 }
 
 /// The distance row of the query's column at position `i` (`column`): the one
-/// [`query_stats`] kept in `own_g` when the call has no statistics for the column (`own[i]`),
+/// [`query_stats`] kept in `own_d` when the call has no statistics for the column (`own[i]`),
 /// else computed into `g` (`n_unique` long).
 fn query_distances<'s>(
     i: usize,
     column: &Column,
     prep: &Targets,
     own: &[bool],
-    own_g: &'s [f64],
-    g: &'s mut [f64],
-) -> &'s [f64] {
+    own_d: &'s [f32],
+    d: &'s mut [f32],
+) -> &'s [f32] {
     let n = prep.n_unique();
     if own[i] {
-        &own_g[i * n..(i + 1) * n]
+        &own_d[i * n..(i + 1) * n]
     } else {
-        distance_row(column, prep, g);
-        g
+        distance_row(column, prep, d);
+        d
     }
 }
 
@@ -704,17 +708,27 @@ fn query_bests(
         // Rows of every query column per unique target column (see `diagonal.rs`).
         let n = prep.n_unique();
         s.xs.resize(nq * n, 0);
-        s.g.resize(n, 0.0);
+        s.d.resize(n, 0.0);
         for (i, (&c, slot)) in cols.iter().zip(&slots).enumerate() {
             let f = &mut s.f[i * nb1..(i + 1) * nb1];
             match slot {
                 Some(k) => f.copy_from_slice(&shared.f[*k]),
                 None => {
                     let column = &call.columns[c as usize];
-                    let g = query_distances(i, column, prep, &s.own, &s.own_g, &mut s.g);
+                    let d = query_distances(i, column, prep, &s.own, &s.own_d, &mut s.d);
                     let x = &mut s.xs[i * n..(i + 1) * n];
-                    let (median, scale) = (s.stats[i].median, (class.i_min, class.bin_scale));
-                    bin_row(g, median, scale, prep, x, f, histogram, &mut s.counts);
+                    let scale = (class.i_min, class.bin_scale);
+                    bin_row(
+                        column,
+                        d,
+                        s.stats[i],
+                        scale,
+                        prep,
+                        x,
+                        f,
+                        histogram,
+                        &mut s.counts,
+                    );
                 }
             }
         }
@@ -738,7 +752,7 @@ fn query_bests(
     };
     let plen = padding.len;
     if slots.iter().any(Option::is_none) {
-        s.g.resize(prep.n_unique(), 0.0);
+        s.d.resize(prep.n_unique(), 0.0);
         s.x.resize(prep.n_unique(), 0);
         // Rows write only target columns: the padding is zeroed when the layout changes.
         if s.rows_pad != Some(padding.pad) {
@@ -753,10 +767,11 @@ fn query_bests(
             Some(k) => f.copy_from_slice(&shared.f[*k]),
             None => {
                 let column = &call.columns[c as usize];
-                let g = query_distances(i, column, prep, &s.own, &s.own_g, &mut s.g);
+                let d = query_distances(i, column, prep, &s.own, &s.own_d, &mut s.d);
                 bin_row(
-                    g,
-                    s.stats[i].median,
+                    column,
+                    d,
+                    s.stats[i],
                     (class.i_min, class.bin_scale),
                     prep,
                     &mut s.x,
