@@ -57,6 +57,20 @@ impl<const W: usize> Diagonals<W> {
             self.rows.resize(n, [0; W]);
             self.dirty = 0;
         }
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, the only feature the function enables.
+            unsafe { transposed::fill(&mut self.rows, xs, offset) };
+            self.dirty = nq;
+            return;
+        }
+        self.fill_portable(xs, offset);
+    }
+
+    /// [`Self::fill`] without vector instructions (rows already `n` long).
+    fn fill_portable(&mut self, xs: &[&[u16]], offset: i64) {
+        let nq = xs.len();
+        let n = self.rows.len();
         if self.dirty > nq {
             for row in &mut self.rows {
                 row[nq..self.dirty].fill(0);
@@ -224,6 +238,95 @@ fn best_of_totals<const W: usize>(
     best.expect("every target has a position holding the maximum")
 }
 
+/// [`Diagonals::fill`] with AVX2: 16 target columns × 16 query columns are loaded as 16
+/// vectors (one per lane of the rows), transposed in registers (8 × 8 unpacks within each
+/// half, then the halves exchanged) and stored as 16 rows; every lane is written, zeros from
+/// `nq` on.
+#[cfg(target_arch = "x86_64")]
+mod transposed {
+    use std::arch::x86_64::*;
+
+    /// Rows and lanes per transposed block.
+    const B: usize = 16;
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn fill<const W: usize>(rows: &mut [[i16; W]], xs: &[&[u16]], offset: i64) {
+        let nq = xs.len();
+        let n = rows.len();
+        let full = n - n % B;
+        // `fits` bounds every value by i16::MAX, so 16-bit wrapping arithmetic is exact.
+        let off = _mm256_set1_epi16(offset as i16);
+        for h in 0..W / B {
+            // Lane h·16 + l holds query column nq − 1 − (h·16 + l).
+            let source = |l: usize| (h * B + l < nq).then(|| xs[nq - 1 - (h * B + l)]);
+            let sources: [Option<&[u16]>; B] = std::array::from_fn(source);
+            for u0 in (0..full).step_by(B) {
+                let a: [__m256i; B] = std::array::from_fn(|l| match sources[l] {
+                    // SAFETY: the row holds n >= u0 + 16 values.
+                    Some(x) => _mm256_sub_epi16(
+                        unsafe { _mm256_loadu_si256(x[u0..u0 + B].as_ptr().cast()) },
+                        off,
+                    ),
+                    None => _mm256_setzero_si256(),
+                });
+                let lo = transpose8(&a[..8]);
+                let hi = transpose8(&a[8..]);
+                for k in 0..8 {
+                    let first = _mm256_permute2x128_si256::<0x20>(lo[k], hi[k]);
+                    let second = _mm256_permute2x128_si256::<0x31>(lo[k], hi[k]);
+                    // SAFETY: each row holds W >= (h + 1)·16 lanes.
+                    unsafe {
+                        _mm256_storeu_si256(rows[u0 + k][h * B..].as_mut_ptr().cast(), first);
+                        _mm256_storeu_si256(rows[u0 + 8 + k][h * B..].as_mut_ptr().cast(), second);
+                    }
+                }
+            }
+        }
+        for (u, row) in rows.iter_mut().enumerate().skip(full) {
+            for (l, v) in row.iter_mut().enumerate() {
+                *v = if l < nq {
+                    (i64::from(xs[nq - 1 - l][u]) - offset) as i16
+                } else {
+                    0
+                };
+            }
+        }
+    }
+
+    /// The 8 × 8 transposes of 16-bit values within each 128-bit half of `a` (8 vectors):
+    /// output `k` holds element `k` of every input in its low half, element `8 + k` in its
+    /// high half.
+    #[target_feature(enable = "avx2")]
+    fn transpose8(a: &[__m256i]) -> [__m256i; 8] {
+        let t: [__m256i; 8] = std::array::from_fn(|k| {
+            let (x, y) = (a[2 * (k / 2)], a[2 * (k / 2) + 1]);
+            if k % 2 == 0 {
+                _mm256_unpacklo_epi16(x, y)
+            } else {
+                _mm256_unpackhi_epi16(x, y)
+            }
+        });
+        // s[0..4] from t0, t2 (lo, hi) and t1, t3; s[4..8] likewise from t4..t7.
+        let s: [__m256i; 8] = std::array::from_fn(|k| {
+            let base = 4 * (k / 4);
+            let (x, y) = (t[base + (k % 4) / 2], t[base + 2 + (k % 4) / 2]);
+            if k % 2 == 0 {
+                _mm256_unpacklo_epi32(x, y)
+            } else {
+                _mm256_unpackhi_epi32(x, y)
+            }
+        });
+        std::array::from_fn(|k| {
+            let (x, y) = (s[k / 2], s[4 + k / 2]);
+            if k % 2 == 0 {
+                _mm256_unpacklo_epi64(x, y)
+            } else {
+                _mm256_unpackhi_epi64(x, y)
+            }
+        })
+    }
+}
+
 /// The scan with AVX-512 permutes: a target's totals stay in registers, 32 positions per
 /// vector. Target column `k`'s row (lane `l`: query column `nq − 1 − l`) adds its lane `p − k`
 /// to position `p`; a two-source permute with a zero vector moves the lanes into place (and
@@ -361,6 +464,45 @@ mod tests {
     use crate::rng::Mt19937;
     use crate::tomtom::Motif;
     use crate::tomtom::scan::{Padding, padded_row, scan};
+
+    #[test]
+    fn every_fill_gives_the_same_rows() {
+        let mut draw = Mt19937::new(3);
+        for (nq, n) in [
+            (1, 5),
+            (16, 40),
+            (9, 33),
+            (32, 50),
+            (17, 16),
+            (3, 100),
+            (25, 7),
+        ] {
+            let xs: Vec<Vec<u16>> = (0..nq)
+                .map(|_| (0..n).map(|_| draw.bounded(101) as u16).collect())
+                .collect();
+            let refs: Vec<&[u16]> = xs.iter().map(Vec::as_slice).collect();
+            let mut wide = Diagonals::<WIDTH>::default();
+            let mut plain = Diagonals::<WIDTH>::default();
+            // Dirty lanes from a wider query first.
+            let wider: Vec<&[u16]> = vec![&xs[0]; WIDTH];
+            wide.fill(&wider, 7);
+            wide.fill(&refs, 40);
+            plain.rows.resize(n, [0; WIDTH]);
+            plain.fill_portable(&wider, 7);
+            plain.fill_portable(&refs, 40);
+            assert_eq!(wide.rows, plain.rows, "nq {nq}, n {n}");
+            if nq <= 16 {
+                let mut narrow = Diagonals::<16>::default();
+                narrow.fill(&refs, 40);
+                let lanes: Vec<[i16; 16]> = plain
+                    .rows
+                    .iter()
+                    .map(|r| r[..16].try_into().expect("16 lanes"))
+                    .collect();
+                assert_eq!(narrow.rows, lanes, "nq {nq}, n {n}, 16 lanes");
+            }
+        }
+    }
 
     #[test]
     fn diagonals_give_the_padded_scan() {
