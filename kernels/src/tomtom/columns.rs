@@ -86,11 +86,11 @@ fn distance_row_impl(col: &Column, targets: &Targets, d: &mut [f32]) -> (f64, f6
             ds[l] = (z.max(0.0) as f32).sqrt();
         }
     }
-    for u in full..n {
+    for (u, du) in d.iter_mut().enumerate().skip(full) {
         let z = z_of(col.norm, x, targets, u);
         lo[0] = lo[0].min(z);
         hi[0] = hi[0].max(z);
-        d[u] = (z.max(0.0) as f32).sqrt();
+        *du = (z.max(0.0) as f32).sqrt();
     }
     let g = |z: f64| if z > 0.0 { -z.sqrt() } else { 0.0 };
     let (lo, hi) = (
