@@ -51,53 +51,160 @@ fn z_of(norm: f64, x: [f64; 4], targets: &Targets, u: usize) -> f64 {
 /// Writes the distance row `d` of `col` (see the module) and returns memelite's `(min, max)`
 /// of `g`: the values at the largest and the smallest exact `z`.
 pub(crate) fn distance_row(col: &Column, targets: &Targets, d: &mut [f32]) -> (f64, f64) {
-    dispatch!(distance_row_impl(col, targets, d))
+    let [range] = distance_rows([col], targets, [d]);
+    range
 }
 
-multiversion!(distance_row_impl(col: &Column, targets: &Targets, d: &mut [f32]) -> (f64, f64));
+/// [`distance_row`] of several columns in one sweep over the target columns (each target
+/// value is loaded once for all of them).
+pub(crate) fn distance_rows<const K: usize>(
+    cols: [&Column; K],
+    targets: &Targets,
+    d: [&mut [f32]; K],
+) -> [(f64, f64); K] {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if crate::simd::has_avx512() {
+            // SAFETY: the CPU supports every feature the function enables.
+            return unsafe { distance_rows_avx512(cols, targets, d) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, the only feature the function enables.
+            return unsafe { distance_rows_avx2(cols, targets, d) };
+        }
+    }
+    distance_rows_impl(cols, targets, d)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn distance_rows_avx2<const K: usize>(
+    cols: [&Column; K],
+    targets: &Targets,
+    d: [&mut [f32]; K],
+) -> [(f64, f64); K] {
+    distance_rows_impl(cols, targets, d)
+}
+
+/// [`distance_rows_impl`] with AVX-512 intrinsics: the same operations in the same order per
+/// value, 8 target columns per vector.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,avx512f,avx512bw,avx512dq,avx512vl")]
+fn distance_rows_avx512<const K: usize>(
+    cols: [&Column; K],
+    targets: &Targets,
+    d: [&mut [f32]; K],
+) -> [(f64, f64); K] {
+    use std::arch::x86_64::*;
+    let n = targets.n_unique();
+    let full = n - n % LANES;
+    let x: [[__m512d; 4]; K] = cols.map(|c| c.values.map(|v| _mm512_set1_pd(2.0 * v)));
+    let norm: [__m512d; K] = cols.map(|c| _mm512_set1_pd(c.norm));
+    let mut lo = [_mm512_set1_pd(f64::INFINITY); K];
+    let mut hi = [_mm512_set1_pd(f64::NEG_INFINITY); K];
+    let zero = _mm512_setzero_pd();
+    let [y0, y1, y2, y3] = &targets.rows;
+    let (y0, y1, y2, y3, yn) = (
+        &y0[..full],
+        &y1[..full],
+        &y2[..full],
+        &y3[..full],
+        &targets.norms[..full],
+    );
+    let ptrs: [*mut f32; K] = std::array::from_fn(|k| d[k][..full].as_mut_ptr());
+    for u0 in (0..full).step_by(LANES) {
+        // SAFETY: every row holds `full` values, and u0 + 8 <= full.
+        let (vn, v0, v1, v2, v3) = unsafe {
+            (
+                _mm512_loadu_pd(yn.as_ptr().add(u0)),
+                _mm512_loadu_pd(y0.as_ptr().add(u0)),
+                _mm512_loadu_pd(y1.as_ptr().add(u0)),
+                _mm512_loadu_pd(y2.as_ptr().add(u0)),
+                _mm512_loadu_pd(y3.as_ptr().add(u0)),
+            )
+        };
+        for k in 0..K {
+            let mut z = _mm512_add_pd(norm[k], vn);
+            z = _mm512_sub_pd(z, _mm512_mul_pd(x[k][0], v0));
+            z = _mm512_sub_pd(z, _mm512_mul_pd(x[k][1], v1));
+            z = _mm512_sub_pd(z, _mm512_mul_pd(x[k][2], v2));
+            z = _mm512_sub_pd(z, _mm512_mul_pd(x[k][3], v3));
+            lo[k] = _mm512_min_pd(lo[k], z);
+            hi[k] = _mm512_max_pd(hi[k], z);
+            let root = _mm256_sqrt_ps(_mm512_cvtpd_ps(_mm512_max_pd(z, zero)));
+            // SAFETY: row k holds `full` values, and u0 + 8 <= full.
+            unsafe { _mm256_storeu_ps(ptrs[k].add(u0), root) };
+        }
+    }
+    let mut out = [(0.0, 0.0); K];
+    for (k, (o, row)) in out.iter_mut().zip(d).enumerate() {
+        let (mut lo, mut hi) = (_mm512_reduce_min_pd(lo[k]), _mm512_reduce_max_pd(hi[k]));
+        for (u, du) in row.iter_mut().enumerate().skip(full) {
+            let z = z_of(cols[k].norm, cols[k].values.map(|v| 2.0 * v), targets, u);
+            lo = lo.min(z);
+            hi = hi.max(z);
+            *du = (z.max(0.0) as f32).sqrt();
+        }
+        let g = |z: f64| if z > 0.0 { -z.sqrt() } else { 0.0 };
+        *o = (g(hi), g(lo));
+    }
+    out
+}
 
 /// Lanes of the `f64` sums.
 const LANES: usize = 8;
 
 #[inline(always)]
-fn distance_row_impl(col: &Column, targets: &Targets, d: &mut [f32]) -> (f64, f64) {
-    let x = col.values.map(|v| 2.0 * v);
+fn distance_rows_impl<const K: usize>(
+    cols: [&Column; K],
+    targets: &Targets,
+    d: [&mut [f32]; K],
+) -> [(f64, f64); K] {
+    let x: [[f64; 4]; K] = cols.map(|c| c.values.map(|v| 2.0 * v));
+    let norm: [f64; K] = cols.map(|c| c.norm);
     let [y0, y1, y2, y3] = &targets.rows;
-    let n = d.len();
+    let n = targets.n_unique();
     let (y0, y1, y2, y3, yn) = (&y0[..n], &y1[..n], &y2[..n], &y3[..n], &targets.norms[..n]);
-    let (mut lo, mut hi) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES]);
+    let mut lo = [[f64::INFINITY; LANES]; K];
+    let mut hi = [[f64::NEG_INFINITY; LANES]; K];
     let full = n - n % LANES;
-    let chunks = d[..full]
-        .chunks_exact_mut(LANES)
-        .zip(yn[..full].chunks_exact(LANES))
-        .zip(y0[..full].chunks_exact(LANES))
-        .zip(y1[..full].chunks_exact(LANES))
-        .zip(y2[..full].chunks_exact(LANES))
-        .zip(y3[..full].chunks_exact(LANES));
-    for (((((ds, yn), y0), y1), y2), y3) in chunks {
-        for l in 0..LANES {
-            let mut z = col.norm + yn[l];
-            z -= x[0] * y0[l];
-            z -= x[1] * y1[l];
-            z -= x[2] * y2[l];
-            z -= x[3] * y3[l];
-            lo[l] = lo[l].min(z);
-            hi[l] = hi[l].max(z);
-            ds[l] = (z.max(0.0) as f32).sqrt();
+    for u0 in (0..full).step_by(LANES) {
+        let at = u0..u0 + LANES;
+        let (yn, y0, y1, y2, y3) = (
+            &yn[at.clone()],
+            &y0[at.clone()],
+            &y1[at.clone()],
+            &y2[at.clone()],
+            &y3[at],
+        );
+        for k in 0..K {
+            let out = &mut d[k][u0..u0 + LANES];
+            for l in 0..LANES {
+                let mut z = norm[k] + yn[l];
+                z -= x[k][0] * y0[l];
+                z -= x[k][1] * y1[l];
+                z -= x[k][2] * y2[l];
+                z -= x[k][3] * y3[l];
+                lo[k][l] = lo[k][l].min(z);
+                hi[k][l] = hi[k][l].max(z);
+                out[l] = (z.max(0.0) as f32).sqrt();
+            }
         }
     }
-    for (u, du) in d.iter_mut().enumerate().skip(full) {
-        let z = z_of(col.norm, x, targets, u);
-        lo[0] = lo[0].min(z);
-        hi[0] = hi[0].max(z);
-        *du = (z.max(0.0) as f32).sqrt();
+    for k in 0..K {
+        for u in full..n {
+            let z = z_of(norm[k], x[k], targets, u);
+            lo[k][0] = lo[k][0].min(z);
+            hi[k][0] = hi[k][0].max(z);
+            d[k][u] = (z.max(0.0) as f32).sqrt();
+        }
     }
     let g = |z: f64| if z > 0.0 { -z.sqrt() } else { 0.0 };
-    let (lo, hi) = (
-        lo.into_iter().fold(f64::INFINITY, f64::min),
-        hi.into_iter().fold(f64::NEG_INFINITY, f64::max),
-    );
-    (g(hi), g(lo))
+    std::array::from_fn(|k| {
+        let lo = lo[k].into_iter().fold(f64::INFINITY, f64::min);
+        let hi = hi[k].into_iter().fold(f64::NEG_INFINITY, f64::max);
+        (g(hi), g(lo))
+    })
 }
 
 /// Relative error of one `f32` rounding, with room to spare.
@@ -182,11 +289,11 @@ fn column_stats_impl(
         .zip(counts[..full].chunks_exact(SUB))
     {
         for l in 0..SUB {
-            bins[l * n_median_bins + b[l] as usize] += c[l] as u32;
+            bins[l * n_median_bins + b[l] as usize] += c[l];
         }
     }
     for (&b, &c) in idx[full..].iter().zip(&counts[full..]) {
-        bins[b as usize] += c as u32;
+        bins[b as usize] += c;
     }
     let mut running = 0u64;
     let mut stop = n_median_bins - 1;
@@ -301,11 +408,11 @@ pub(crate) fn bin_row(
             let full = x.len() - x.len() % SUB;
             for (b, c) in x[..full].chunks_exact(SUB).zip(c[..full].chunks_exact(SUB)) {
                 for l in 0..SUB {
-                    counts[l * nb + b[l] as usize] += c[l] as u32;
+                    counts[l * nb + b[l] as usize] += c[l];
                 }
             }
             for (&b, &c) in x[full..].iter().zip(&c[full..]) {
-                counts[b as usize] += c as u32;
+                counts[b as usize] += c;
             }
             let total = targets.half * 2.0;
             for (k, fv) in f.iter_mut().enumerate() {
@@ -479,11 +586,11 @@ mod tests {
     use crate::tomtom::Motif;
 
     /// Targets whose distances from the all-zero column (norm 0) are `values`.
-    fn targets_with_counts(values: &[f64], counts: &[u64]) -> Targets {
+    fn targets_with_counts(values: &[f64], counts: &[u32]) -> Targets {
         let cols: Vec<[f64; 4]> = values.iter().map(|&v| [v, 0.0, 0.0, 0.0]).collect();
         let mut t = Targets::new(&[Motif::from_columns(&cols)], None, false);
         t.counts = counts.to_vec();
-        t.half = counts.iter().sum::<u64>() as f64 / 2.0;
+        t.half = counts.iter().sum::<u32>() as f64 / 2.0;
         t
     }
 
@@ -541,7 +648,7 @@ mod tests {
                 .collect();
             let mut cnt = vec![0u64; n_median_bins];
             for (&b, &c) in idx.iter().zip(&t.counts) {
-                cnt[b] += c;
+                cnt[b] += u64::from(c);
             }
             let (mut running, mut b) = (0u64, 0);
             loop {
@@ -671,6 +778,46 @@ mod tests {
                 norm: <f64 as crate::tomtom::MotifValue>::column_norm(values),
             };
             check(&t, &col, 1000, (-1, 20 + k), &format!("random column {k}"));
+        }
+        // Four columns per sweep, every build, give each column's own row.
+        let four: Vec<Column> = (0..4)
+            .map(|k| {
+                let values = [cols[k * 3][0], 0.5, cols[k][2], 0.0];
+                Column {
+                    values,
+                    norm: <f64 as crate::tomtom::MotifValue>::column_norm(values),
+                }
+            })
+            .collect();
+        let n = t.n_unique();
+        let mut rows = vec![0f32; 4 * n];
+        let mut portable = vec![0f32; 4 * n];
+        let [r0, r1, r2, r3] = rows
+            .chunks_mut(n)
+            .collect::<Vec<_>>()
+            .try_into()
+            .expect("4 rows");
+        let got = distance_rows(
+            [&four[0], &four[1], &four[2], &four[3]],
+            &t,
+            [r0, r1, r2, r3],
+        );
+        let [p0, p1, p2, p3] = portable
+            .chunks_mut(n)
+            .collect::<Vec<_>>()
+            .try_into()
+            .expect("4 rows");
+        let plain = distance_rows_impl(
+            [&four[0], &four[1], &four[2], &four[3]],
+            &t,
+            [p0, p1, p2, p3],
+        );
+        assert_eq!(got, plain);
+        assert_eq!(rows, portable);
+        for (k, col) in four.iter().enumerate() {
+            let mut one = vec![0f32; n];
+            assert_eq!(distance_row(col, &t, &mut one), got[k]);
+            assert_eq!(one, rows[k * n..(k + 1) * n]);
         }
         for col in [cols[0], cols[7], [0.25; 4]] {
             let col = Column {

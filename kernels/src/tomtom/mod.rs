@@ -57,7 +57,10 @@ use rayon::prelude::*;
 
 use crate::{Error, Result};
 use batch::{BatchScratch, LANES, SymbolTable, scan_batch};
-use columns::{Column, ColumnStats, Histogram, StatsScratch, bin_row, column_stats, distance_row};
+use columns::{
+    Column, ColumnStats, Histogram, StatsScratch, bin_row, column_stats, distance_row,
+    distance_rows,
+};
 use diagonal::Diagonals;
 pub use motif::{Motif, MotifValue};
 use null::{NullParams, NullPath, NullScratch, null_path, null_survival};
@@ -639,28 +642,46 @@ struct QueryScratch {
 fn query_stats(cols: &[u32], class: Option<Class>, call: &Call, s: &mut QueryScratch) -> Class {
     let n = call.prep.n_unique();
     s.own.clear();
+    s.own
+        .extend(cols.iter().map(|&c| call.stats[c as usize].is_none()));
+    if s.own_d.len() < cols.len() * n {
+        s.own_d.resize(cols.len() * n, 0.0);
+    }
+    // The distance rows of the query's own columns, several per sweep over the targets.
+    let mut own: Vec<(&Column, &mut [f32])> = cols
+        .iter()
+        .zip(&s.own)
+        .zip(s.own_d.chunks_mut(n))
+        .filter(|((_, own), _)| **own)
+        .map(|((&c, _), d)| (&call.columns[c as usize], d))
+        .collect();
+    let mut ranges = Vec::with_capacity(own.len());
+    while !own.is_empty() {
+        let rest = own.split_off(own.len().min(4));
+        ranges.extend(match std::mem::replace(&mut own, rest).try_into() {
+            Ok::<[_; 4], _>([(c0, d0), (c1, d1), (c2, d2), (c3, d3)]) => {
+                distance_rows([c0, c1, c2, c3], call.prep, [d0, d1, d2, d3]).to_vec()
+            }
+            Err(fewer) => fewer
+                .into_iter()
+                .map(|(c, d)| distance_row(c, call.prep, d))
+                .collect(),
+        });
+    }
     s.stats.clear();
+    let mut ranges = ranges.into_iter();
     for (i, &c) in cols.iter().enumerate() {
         let st = match call.stats[c as usize] {
             Some(st) => st,
-            None => {
-                if s.own_d.len() < (i + 1) * n {
-                    s.own_d.resize((i + 1) * n, 0.0);
-                }
-                let d = &mut s.own_d[i * n..(i + 1) * n];
-                let column = &call.columns[c as usize];
-                let range = distance_row(column, call.prep, d);
-                column_stats(
-                    column,
-                    d,
-                    range,
-                    call.prep,
-                    call.options.n_median_bins,
-                    &mut s.median,
-                )
-            }
+            None => column_stats(
+                &call.columns[c as usize],
+                &s.own_d[i * n..(i + 1) * n],
+                ranges.next().expect("a range per own column"),
+                call.prep,
+                call.options.n_median_bins,
+                &mut s.median,
+            ),
         };
-        s.own.push(call.stats[c as usize].is_none());
         s.stats.push(st);
     }
     class.unwrap_or_else(|| Class::new(&s.stats, call.options.n_score_bins))

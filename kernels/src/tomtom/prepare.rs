@@ -16,8 +16,9 @@ pub(crate) struct Targets {
     pub rows: [Vec<f64>; 4],
     /// Squared norm of each unique column (its representative's).
     pub norms: Vec<f64>,
-    /// How many concatenated columns each unique column stands for.
-    pub counts: Vec<u64>,
+    /// How many concatenated columns each unique column stands for (a target set holds far
+    /// fewer than 2^32 columns: each takes 32 bytes).
+    pub counts: Vec<u32>,
     /// `counts[u] / total`.
     pub weights: Vec<f64>,
     /// `total / 2`, the median's stopping count.
@@ -62,7 +63,7 @@ impl Targets {
         };
         let rows = std::array::from_fn(|k| reps.iter().map(|&r| cols[r][k]).collect());
         let norms = reps.iter().map(|&r| norms_all[r]).collect();
-        let total: u64 = counts.iter().sum();
+        let total: u64 = counts.iter().map(|&c| u64::from(c)).sum();
         let weights = counts.iter().map(|&c| c as f64 / total as f64).collect();
         let t_max = lens.iter().copied().max().unwrap_or(0);
         let mut needed = vec![false; t_max + 1];
@@ -91,7 +92,7 @@ impl Targets {
 
 /// memelite's lossy hashing with `h` bins per alphabet row: `(map, representatives, counts)`,
 /// unique columns in ascending key order, each represented by its first column.
-fn hash_columns(cols: &[[f64; 4]], h: usize) -> (Vec<u32>, Vec<usize>, Vec<u64>) {
+fn hash_columns(cols: &[[f64; 4]], h: usize) -> (Vec<u32>, Vec<usize>, Vec<u32>) {
     let mut lo = [f64::INFINITY; 4];
     let mut hi = [f64::NEG_INFINITY; 4];
     for c in cols {
@@ -121,7 +122,7 @@ fn hash_columns(cols: &[[f64; 4]], h: usize) -> (Vec<u32>, Vec<usize>, Vec<u64>)
     order.sort_by(|&a, &b| keys[a].total_cmp(&keys[b]));
     let mut map = vec![0u32; cols.len()];
     let mut reps = Vec::new();
-    let mut counts: Vec<u64> = Vec::new();
+    let mut counts: Vec<u32> = Vec::new();
     for (i, &c) in order.iter().enumerate() {
         if i == 0 || keys[c] != keys[order[i - 1]] {
             reps.push(c);
