@@ -191,12 +191,12 @@ fn distance_rows_impl<const K: usize>(
             }
         }
     }
-    for k in 0..K {
-        for u in full..n {
+    for (k, row) in d.iter_mut().enumerate() {
+        for (u, du) in row.iter_mut().enumerate().skip(full) {
             let z = z_of(norm[k], x[k], targets, u);
             lo[k][0] = lo[k][0].min(z);
             hi[k][0] = hi[k][0].max(z);
-            d[k][u] = (z.max(0.0) as f32).sqrt();
+            *du = (z.max(0.0) as f32).sqrt();
         }
     }
     let g = |z: f64| if z > 0.0 { -z.sqrt() } else { 0.0 };
