@@ -158,7 +158,7 @@ const LANES: usize = 8;
 fn distance_rows_impl<const K: usize>(
     cols: [&Column; K],
     targets: &Targets,
-    d: [&mut [f32]; K],
+    mut d: [&mut [f32]; K],
 ) -> [(f64, f64); K] {
     let x: [[f64; 4]; K] = cols.map(|c| c.values.map(|v| 2.0 * v));
     let norm: [f64; K] = cols.map(|c| c.norm);
