@@ -3,12 +3,18 @@
 //!
 //! Row `u` holds `x[nq − 1 − l][u] − offset` in lane `l` of `W` (16 or [`WIDTH`], zero from lane
 //! `nq` on): target column `k` of a target adds its row to the totals of positions `k .. k + nq`,
-//! so a position's total is a sum along an anti-diagonal of the target's rows. The rows of a
-//! target are copied into a staging area with a stride of `2W` lanes whose upper half stays zero;
-//! read back with a stride one lane shorter, the anti-diagonals become columns, and a block of `W`
-//! positions is one vector addition per target column (the zero lanes stand in for the columns a
-//! position does not align). Totals are exact 16-bit integers ([`fits`] checks the bound) and the maximum
-//! and memelite's tie rule are `scan::best_alignment`'s: the [`Best`]s are those of `scan::scan`.
+//! so a position's total is a sum along an anti-diagonal of the target's rows.
+//!
+//! * With AVX-512 (`wide`), a target's totals stay in registers, 32 positions per vector: a
+//!   two-source permute with a zero vector moves each target column's row into place.
+//! * Otherwise the rows of a batch of targets are copied into a staging area with a stride of
+//!   `2W` lanes whose upper half stays zero; read back with a stride one lane shorter, the
+//!   anti-diagonals become columns, and a block of `W` positions is one vector addition per
+//!   target column (the zero lanes stand in for the columns a position does not align).
+//!
+//! Totals are exact 16-bit integers ([`fits`] checks the bound); the maximum and memelite's tie
+//! rule ([`TieRule`]) are `scan::best_alignment`'s, so the [`Best`]s are those of `scan::scan`.
+//! The rows themselves are built with an in-register transpose where AVX2 runs (`transposed`).
 
 use super::prepare::Targets;
 use super::scan::Best;
@@ -214,28 +220,63 @@ fn best_of_totals<const W: usize>(
     nt: usize,
     base_total: i64,
 ) -> Best {
-    let at = |p: usize| Best {
-        score: i64::from(m) + base_total,
-        offset: p as i64 - nq as i64 + 1,
-        overlap: (p + 1).min(nq) as i64 - (p as i64 - nt as i64 + 1).max(0),
-    };
-    let mut best: Option<Best> = None;
+    let mut rule = TieRule::new(m, nq, nt, base_total);
     for (b, block) in blocks.iter().enumerate() {
         let mut bits = 0u32;
         for (l, &v) in block.iter().enumerate() {
             bits |= u32::from(v == m) << l;
         }
-        while bits != 0 {
-            let p = b * W + bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            best = match best {
-                None => Some(at(p)),
-                Some(kept) if kept.offset < at(p).overlap => Some(at(p)),
-                kept => kept,
-            };
+        rule.visit(b * W, bits);
+    }
+    rule.best()
+}
+
+/// memelite's choice among the positions of a target holding its maximum total `m` (less
+/// `base_total`), visited in increasing order: the first, replaced by a later one exactly when
+/// the kept *offset* is below the later *overlap*.
+struct TieRule {
+    m: i16,
+    nq: usize,
+    nt: usize,
+    base_total: i64,
+    best: Option<Best>,
+}
+
+impl TieRule {
+    #[inline(always)]
+    fn new(m: i16, nq: usize, nt: usize, base_total: i64) -> Self {
+        Self {
+            m,
+            nq,
+            nt,
+            base_total,
+            best: None,
         }
     }
-    best.expect("every target has a position holding the maximum")
+
+    /// Visits positions `p0 + l` for the set bits `l` of `bits`, lowest first.
+    #[inline(always)]
+    fn visit(&mut self, p0: usize, mut bits: u32) {
+        while bits != 0 {
+            let p = p0 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let here = Best {
+                score: i64::from(self.m) + self.base_total,
+                offset: p as i64 - self.nq as i64 + 1,
+                overlap: (p + 1).min(self.nq) as i64 - (p as i64 - self.nt as i64 + 1).max(0),
+            };
+            match self.best {
+                Some(kept) if kept.offset >= here.overlap => {}
+                _ => self.best = Some(here),
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn best(self) -> Best {
+        self.best
+            .expect("every target has a position holding the maximum")
+    }
 }
 
 /// [`Diagonals::fill`] with AVX2: 16 target columns × 16 query columns are loaded as 16
@@ -337,7 +378,7 @@ mod transposed {
 mod wide {
     use std::arch::x86_64::*;
 
-    use super::{Best, Diagonals, Targets};
+    use super::{Best, Diagonals, Targets, TieRule};
 
     /// Positions per vector.
     const LANES: usize = 32;
@@ -369,6 +410,7 @@ mod wide {
         targets: &Targets,
         out: &mut Vec<Best>,
     ) {
+        const { assert!(W == 16 || W == LANES) };
         out.clear();
         let n_blocks = (targets.t_max + nq - 1).div_ceil(LANES);
         if d.shifts.len() < n_blocks * (targets.t_max + 1) || d.shifts_t_max != targets.t_max {
@@ -422,27 +464,13 @@ mod wide {
             }
             let m = max_epi16(top);
             let vm = _mm512_set1_epi16(m);
-            let at = |p: usize| Best {
-                score: i64::from(m) + base_total,
-                offset: p as i64 - nq as i64 + 1,
-                overlap: (p + 1).min(nq) as i64 - (p as i64 - nt as i64 + 1).max(0),
-            };
-            let mut best: Option<Best> = None;
+            let mut rule = TieRule::new(m, nq, nt, base_total);
             for b in 0..blocks {
                 // SAFETY: a block holds 32 lanes of 16 bits.
                 let acc = unsafe { _mm512_loadu_si512(d.totals[b].as_ptr().cast()) };
-                let mut bits = _mm512_cmpeq_epi16_mask(acc, vm);
-                while bits != 0 {
-                    let p = b * LANES + bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    best = match best {
-                        None => Some(at(p)),
-                        Some(kept) if kept.offset < at(p).overlap => Some(at(p)),
-                        kept => kept,
-                    };
-                }
+                rule.visit(b * LANES, _mm512_cmpeq_epi16_mask(acc, vm));
             }
-            out.push(best.expect("every target has a position holding the maximum"));
+            out.push(rule.best());
         }
     }
 
