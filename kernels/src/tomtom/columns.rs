@@ -6,7 +6,8 @@
 //! computed once per call.
 //!
 //! A row holds distances `d[u]` (`g = −d`) as `f32`: the square root of the exact `f64` sum of
-//! §7.3 rounded to `f32`, within `1.6 · 2⁻²⁴` of the exact distance. Each bin index computed
+//! §7.3 rounded to `f32`, within a relative `1.5 · 2⁻²⁴` of memelite's distance (one rounding
+//! of `z`, whose square root halves its error, and one of the root). Each bin index computed
 //! from it carries a bound on its error; where the index lies closer than that to an integer,
 //! that vector's indices are recomputed from memelite's `f64` value (`exact_g`), so every bin,
 //! the min, the max and the median are memelite's bits. Only the extremes (from the exact
@@ -207,8 +208,18 @@ fn distance_rows_impl<const K: usize>(
     })
 }
 
-/// Relative error of one `f32` rounding, with room to spare.
-const F32_ERR: f64 = 1.01 / (1u64 << 24) as f64;
+/// Relative error of one `f32` rounding.
+const F32_ERR: f64 = 1.0 / (1u64 << 24) as f64;
+/// Largest error of a distance whose `z` underflows `f32` (`sqrt` of its smallest subnormal,
+/// rounded up).
+const UNDERFLOW: f64 = 4e-23;
+
+/// The margin kept from every integer for an error `bound`: room for the second-order terms
+/// the bounds leave out, for `margin` and `1 − margin` rounded to `f32`, and for memelite's
+/// own roundings.
+fn margin(bound: f64) -> f64 {
+    bound * 1.01 + 1e-7
+}
 /// Error bounds above this send the whole row to the exact computation.
 const MAX_MARGIN: f64 = 0.01;
 
@@ -331,11 +342,12 @@ fn column_stats_impl(
 }
 
 /// `idx[u] = trunc(((g[u] − min) / r) · scale)`, memelite's median bin (in `0..=scale`), from
-/// `t = (D − d[u]) · (scale / r)` in `f32` with `D = −min`: `t` is within
-/// `(2.7 · (scale / r) · D + 3.1 · scale) · 2⁻²⁴` of the exact value (`d <= D`; the module's
-/// bound plus one rounding each for `D`, the difference, `scale / r` and the product), so
-/// where every `t` of a vector is farther than that from an integer, its truncation is
-/// memelite's; the other vectors take memelite's division on the exact `g`.
+/// `t = (D − d[u]) · c` in `f32` with `D = −min` and `c = scale / r`. With `d <= D`,
+/// `D − d <= r` and the row's bound, the difference is within `3.5 · 2⁻²⁴ · D` (one rounding
+/// each for `D` and the subtraction) and `t` within `(3.5 c D + 2 scale) · 2⁻²⁴` (one more each
+/// for `c` and the product), plus `c · 4e-23` where `z` underflows `f32`. Where every `t` of a
+/// vector is farther than that (see [`margin`]) from an integer, its truncation is memelite's;
+/// the other vectors take memelite's division on the exact `g`.
 #[inline(always)]
 fn median_indices(
     col: &Column,
@@ -347,7 +359,7 @@ fn median_indices(
     let exact = |u: usize| (((exact_g(col, targets, u) - min) / r) * scale) as u32;
     let c = scale / r;
     let top = -min;
-    let margin = (2.7 * c * top + 3.1 * scale) * F32_ERR + 1e-9;
+    let margin = margin((3.5 * c * top + 2.0 * scale) * F32_ERR + c * UNDERFLOW);
     if !(margin < MAX_MARGIN && scale < (1u64 << 24) as f64) {
         for (u, o) in idx.iter_mut().enumerate() {
             *o = exact(u);
@@ -424,11 +436,13 @@ pub(crate) fn bin_row(
 }
 
 /// `x[u] = floor((g[u] − m) · scale + 0.5)` clamped to `[0, top]` (the clamp only guards the
-/// index), from `t = (−m − d[u]) · scale + 0.5` in `f32`: with `D` the largest distance,
-/// `t` is within `(scale · (4.2 |m| + 2.7 D) + 3) · 2⁻²⁴` of the exact value (one rounding
-/// each for `−m`, the difference, the product and the sum, and the row's own bound), so where
-/// every `t` of a vector is farther than that from an integer its floor is memelite's; the
-/// other vectors take memelite's expression on the exact `g`.
+/// index), from `t = (−m − d[u]) · scale + 0.5` in `f32`. With `D` the largest distance, the
+/// difference is within `(2 |m| + 2.5 D) · 2⁻²⁴` (one rounding each for `−m` and the
+/// subtraction, and the row's bound), and `t`, at most `scale (|m| + D) + 0.5`, within
+/// `(scale (4 |m| + 4.5 D) + 2) · 2⁻²⁴` (one more each for the product and the sum), plus
+/// `scale · 4e-23` where `z` underflows `f32`. Where every `t` of a vector is farther than
+/// that (see [`margin`]) from an integer its floor is memelite's; the other vectors take
+/// memelite's expression on the exact `g`.
 fn score_bins(
     col: &Column,
     d: &[f32],
@@ -441,7 +455,7 @@ fn score_bins(
             .floor()
             .clamp(0.0, top) as u16
     };
-    let margin = (scale * (4.2 * m.abs() + 2.7 * far) + 3.0) * F32_ERR + 1e-9;
+    let margin = margin((scale * (4.0 * m.abs() + 4.5 * far) + 2.0) * F32_ERR + scale * UNDERFLOW);
     if !(margin < MAX_MARGIN && scale < (1u64 << 24) as f64) {
         for (u, o) in x.iter_mut().enumerate() {
             *o = exact(u);
@@ -523,7 +537,8 @@ fn f32_bins<T: BinIndex>(
         for l in 0..WIDE {
             t[l] = (a - ds[l]) * c + e;
             let frac = t[l] - t[l].floor();
-            close |= (frac < near) | (frac > 1.0 - near);
+            // NaN counts as close (its vector takes the exact path).
+            close |= !((frac >= near) & (frac <= 1.0 - near));
         }
         for (l, o) in out.iter_mut().enumerate() {
             *o = if close {
@@ -563,9 +578,10 @@ fn f32_bins_avx512<T: BinIndex>(
         let t = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(va, v), vc), ve);
         let fl = _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(t);
         let frac = _mm512_sub_ps(t, fl);
-        let close =
-            _mm512_cmp_ps_mask::<_CMP_LT_OQ>(frac, lo) | _mm512_cmp_ps_mask::<_CMP_GT_OQ>(frac, hi);
-        if close != 0 {
+        // Ordered comparisons: a NaN lane is not clear (its vector takes the exact path).
+        let clear =
+            _mm512_cmp_ps_mask::<_CMP_GE_OQ>(frac, lo) & _mm512_cmp_ps_mask::<_CMP_LE_OQ>(frac, hi);
+        if clear != u16::MAX {
             for (l, o) in o.iter_mut().enumerate() {
                 *o = exact(k * WIDE + l);
             }
@@ -724,6 +740,7 @@ mod tests {
             (0..k.abs()).fold(v, |v, _| if k > 0 { v.next_up() } else { v.next_down() })
         };
         for (a, b, s) in [
+            (1.0, 1.5, 60),
             (0.0, 2.0, 37),
             (0.3, 1.4, 52),
             (1e-3, 0.7, 100),
