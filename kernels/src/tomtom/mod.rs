@@ -656,17 +656,15 @@ fn query_stats(cols: &[u32], class: Option<Class>, call: &Call, s: &mut QueryScr
         .map(|((&c, _), d)| (&call.columns[c as usize], d))
         .collect();
     let mut ranges = Vec::with_capacity(own.len());
-    while !own.is_empty() {
-        let rest = own.split_off(own.len().min(4));
-        ranges.extend(match std::mem::replace(&mut own, rest).try_into() {
-            Ok::<[_; 4], _>([(c0, d0), (c1, d1), (c2, d2), (c3, d3)]) => {
-                distance_rows([c0, c1, c2, c3], call.prep, [d0, d1, d2, d3]).to_vec()
-            }
-            Err(fewer) => fewer
-                .into_iter()
-                .map(|(c, d)| distance_row(c, call.prep, d))
-                .collect(),
-        });
+    for group in own.chunks_mut(4) {
+        match group {
+            [(c0, d0), (c1, d1), (c2, d2), (c3, d3)] => ranges.extend(distance_rows(
+                [*c0, *c1, *c2, *c3],
+                call.prep,
+                [&mut d0[..], &mut d1[..], &mut d2[..], &mut d3[..]],
+            )),
+            fewer => ranges.extend(fewer.iter_mut().map(|(c, d)| distance_row(c, call.prep, d))),
+        }
     }
     s.stats.clear();
     let mut ranges = ranges.into_iter();
