@@ -9,7 +9,7 @@
 //! §7.3 rounded to `f32`, within a relative `1.5 · 2⁻²⁴` of memelite's distance (one rounding
 //! of `z`, whose square root halves its error, and one of the root). Each bin index computed
 //! from it carries a bound on its error; where the index lies closer than that to an integer,
-//! that vector's indices are recomputed from memelite's `f64` value (`exact_g`), so every bin,
+//! it is recomputed from memelite's `f64` value (`exact_g`, see [`f32_bins`]), so every bin,
 //! the min, the max and the median are memelite's bits. Only the extremes (from the exact
 //! `f64` sums) and the stopping bin's values need the exact value otherwise.
 
@@ -345,9 +345,9 @@ fn column_stats_impl(
 /// `t = (D − d[u]) · c` in `f32` with `D = −min` and `c = scale / r`. With `d <= D`,
 /// `D − d <= r` and the row's bound, the difference is within `3.5 · 2⁻²⁴ · D` (one rounding
 /// each for `D` and the subtraction) and `t` within `(3.5 c D + 2 scale) · 2⁻²⁴` (one more each
-/// for `c` and the product), plus `c · 4e-23` where `z` underflows `f32`. Where every `t` of a
-/// vector is farther than that (see [`margin`]) from an integer, its truncation is memelite's;
-/// the other vectors take memelite's division on the exact `g`.
+/// for `c` and the product), plus `c · 4e-23` where `z` underflows `f32`. Where `t` is farther
+/// than that (see [`margin`]) from every integer, its truncation is memelite's; elsewhere
+/// [`f32_bins`] takes memelite's division on the exact `g`.
 #[inline(always)]
 fn median_indices(
     col: &Column,
@@ -440,8 +440,8 @@ pub(crate) fn bin_row(
 /// difference is within `(2 |m| + 2.5 D) · 2⁻²⁴` (one rounding each for `−m` and the
 /// subtraction, and the row's bound), and `t`, at most `scale (|m| + D) + 0.5`, within
 /// `(scale (4 |m| + 4.5 D) + 2) · 2⁻²⁴` (one more each for the product and the sum), plus
-/// `scale · 4e-23` where `z` underflows `f32`. Where every `t` of a vector is farther than
-/// that (see [`margin`]) from an integer its floor is memelite's; the other vectors take
+/// `scale · 4e-23` where `z` underflows `f32`. Where `t` is farther than that (see
+/// [`margin`]) from every integer its floor is memelite's; elsewhere [`f32_bins`] takes
 /// memelite's expression on the exact `g`.
 fn score_bins(
     col: &Column,
@@ -509,9 +509,9 @@ impl BinIndex for u16 {
     }
 }
 
-/// `out[u] = floor(t)` clamped to `[0, top]` with `t = (a − d[u]) · c + e` in `f32`, for the
-/// vectors of 16 whose every `t` lies farther than `near` from an integer; `exact(u)` for the
-/// others and the tail.
+/// `out[u] = floor(t)` clamped to `[0, top]` with `t = (a − d[u]) · c + e` in `f32` where `t`
+/// lies farther than `near` from every integer, `exact(u)` elsewhere (the AVX-512 build
+/// recomputes those values alone, the portable one their whole vector of 16) and for the tail.
 #[inline(always)]
 fn f32_bins<T: BinIndex>(
     d: &[f32],
@@ -537,7 +537,7 @@ fn f32_bins<T: BinIndex>(
         for l in 0..WIDE {
             t[l] = (a - ds[l]) * c + e;
             let frac = t[l] - t[l].floor();
-            // NaN counts as close (its vector takes the exact path).
+            // NaN counts as close (the exact path).
             close |= !((frac >= near) & (frac <= 1.0 - near));
         }
         for (l, o) in out.iter_mut().enumerate() {
@@ -578,17 +578,17 @@ fn f32_bins_avx512<T: BinIndex>(
         let t = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(va, v), vc), ve);
         let fl = _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(t);
         let frac = _mm512_sub_ps(t, fl);
-        // Ordered comparisons: a NaN lane is not clear (its vector takes the exact path).
+        // Ordered comparisons: a NaN lane is not clear (the exact path).
         let clear =
             _mm512_cmp_ps_mask::<_CMP_GE_OQ>(frac, lo) & _mm512_cmp_ps_mask::<_CMP_LE_OQ>(frac, hi);
-        if clear != u16::MAX {
-            for (l, o) in o.iter_mut().enumerate() {
-                *o = exact(k * WIDE + l);
-            }
-        } else {
-            let idx = _mm512_cvttps_epu32(_mm512_min_ps(_mm512_max_ps(fl, zero), vtop));
-            // SAFETY: the chunk holds 16 indices; the CPU runs AVX-512.
-            unsafe { T::store16(o.as_mut_ptr(), idx) };
+        let idx = _mm512_cvttps_epu32(_mm512_min_ps(_mm512_max_ps(fl, zero), vtop));
+        // SAFETY: the chunk holds 16 indices; the CPU runs AVX-512.
+        unsafe { T::store16(o.as_mut_ptr(), idx) };
+        let mut close = !clear;
+        while close != 0 {
+            let l = close.trailing_zeros() as usize;
+            o[l] = exact(k * WIDE + l);
+            close &= close - 1;
         }
     }
     for (u, o) in out.iter_mut().enumerate().skip(full) {
