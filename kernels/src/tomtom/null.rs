@@ -6,7 +6,7 @@
 //! `offset` each, in `0..n` with `n = nq · (n_score_bins + offset)`. Span `(i, j)` (query columns
 //! `i..=j`, `m = j − i + 1` of them) is stored as its non-zero window only.
 
-use super::conv::{ConvScratch, convolve};
+use super::conv::{ConvScratch, Order, convolve};
 
 /// What the null of one query depends on besides its histograms.
 #[derive(Debug, Clone, Copy)]
@@ -126,9 +126,15 @@ pub(crate) fn null_path(flo: &[usize], fhi: &[usize], p: &NullParams) -> NullPat
 }
 
 /// The span windows of a query with `nq` columns (histograms `f`, `nq` rows of `n_bins + 1`)
-/// and, unless memelite's survival is 1 everywhere, their distributions `A_ij` (into `s.a`).
-/// Returns the path and the global range `[L, H)`.
-fn span_pdfs(f: &[f64], nq: usize, p: &NullParams, s: &mut NullScratch) -> (NullPath, i64, i64) {
+/// and, unless memelite's survival is 1 everywhere, their distributions `A_ij` (into `s.a`),
+/// each convolution's sums in `order`. Returns the path and the global range `[L, H)`.
+fn span_pdfs(
+    f: &[f64],
+    nq: usize,
+    p: &NullParams,
+    order: Order,
+    s: &mut NullScratch,
+) -> (NullPath, i64, i64) {
     let nb1 = p.n_bins + 1;
     let n = (nq * (p.n_bins + p.offset)) as i64;
     let offset = p.offset as i64;
@@ -186,6 +192,7 @@ fn span_pdfs(f: &[f64], nq: usize, p: &NullParams, s: &mut NullScratch) -> (Null
                     &head[prev.off..prev.off + plen],
                     fj,
                     &mut tail[..len],
+                    order,
                     &mut s.conv,
                 );
             }
@@ -197,14 +204,14 @@ fn span_pdfs(f: &[f64], nq: usize, p: &NullParams, s: &mut NullScratch) -> (Null
 /// The span distributions of a query on memelite's packed path, as `(pure lo, pdf)` per span
 /// `(i, j)` at index `i · nq + j` (empty below the diagonal), pure scores leaving out the
 /// unaligned columns; `None` on the other paths (whose survival functions are not the spans'
-/// tails).
+/// tails). For the fast null: the sums are in [`Order::Any`] (equal up to rounding).
 pub(crate) fn packed_span_pdfs<'s>(
     f: &[f64],
     nq: usize,
     p: &NullParams,
     s: &'s mut NullScratch,
 ) -> Option<impl Iterator<Item = (i64, &'s [f64])> + use<'s>> {
-    if span_pdfs(f, nq, p, s).0 != NullPath::Packed {
+    if span_pdfs(f, nq, p, Order::Any, s).0 != NullPath::Packed {
         return None;
     }
     let offset = p.offset as i64;
@@ -228,7 +235,7 @@ pub(crate) fn packed_span_pdfs<'s>(
 pub(crate) fn null_survival(f: &[f64], nq: usize, p: &NullParams, s: &mut NullScratch) -> Survival {
     let n = (nq * (p.n_bins + p.offset)) as i64;
     let offset = p.offset as i64;
-    let (path, l_min, h_max) = span_pdfs(f, nq, p, s);
+    let (path, l_min, h_max) = span_pdfs(f, nq, p, Order::Memelite, s);
     let dense = match path {
         NullPath::AllOnes => {
             return Survival {
