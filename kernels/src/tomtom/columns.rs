@@ -526,6 +526,19 @@ fn f32_bins<T: BinIndex>(
         // SAFETY: the CPU supports every feature the function enables.
         return unsafe { f32_bins_avx512(d, (a, c, e), near, top, &exact, out) };
     }
+    f32_bins_portable(d, (a, c, e), near, top, exact, out);
+}
+
+/// [`f32_bins`] without intrinsics (inlined into the caller's build).
+#[inline(always)]
+fn f32_bins_portable<T: BinIndex>(
+    d: &[f32],
+    (a, c, e): (f32, f32, f32),
+    near: f32,
+    top: f32,
+    exact: impl Fn(usize) -> T,
+    out: &mut [T],
+) {
     let full = d.len() - d.len() % WIDE;
     for (k, (ds, out)) in d[..full]
         .chunks_exact(WIDE)
@@ -723,6 +736,40 @@ mod tests {
         let mut portable = vec![0u16; x.len()];
         score_bins(col, &d, params, t, &mut portable);
         assert_eq!(portable, want_x, "{what}, portable");
+        // The portable binning, given every value close to an integer, and a margin of zero
+        // (no value recomputed), against the dispatched build.
+        let (m, s) = (got.median + class.0 as f64, class.1 as f64);
+        let exact_x =
+            |u: usize| ((exact_g(col, t, u) - m) * s + 0.5).floor().clamp(0.0, top) as u16;
+        let mut plain = vec![0u16; x.len()];
+        f32_bins_portable(
+            &d,
+            ((-m) as f32, s as f32, 0.5),
+            0.5,
+            top as f32,
+            exact_x,
+            &mut plain,
+        );
+        assert_eq!(plain, want_x, "{what}, portable bins, all exact");
+        let mut fast = vec![0u16; x.len()];
+        f32_bins(
+            &d,
+            ((-m) as f32, s as f32, 0.5),
+            0.0,
+            top as f32,
+            exact_x,
+            &mut fast,
+        );
+        f32_bins_portable(
+            &d,
+            ((-m) as f32, s as f32, 0.5),
+            0.0,
+            top as f32,
+            exact_x,
+            &mut plain,
+        );
+        let full = x.len() - x.len() % WIDE;
+        assert_eq!(plain[..full], fast[..full], "{what}, portable bins");
         let portable = column_stats_impl(
             col,
             &d,
