@@ -35,8 +35,38 @@ pub(crate) struct ColumnStats {
 /// when `z <= 0`) with `z = ((((norm + Yn[u]) − 2x₀·Y₀[u]) − 2x₁·Y₁[u]) − 2x₂·Y₂[u]) − 2x₃·Y₃[u]`.
 #[inline]
 fn exact_g(col: &Column, targets: &Targets, u: usize) -> f64 {
-    let z = z_of(col.norm, col.values.map(|v| 2.0 * v), targets, u);
+    g_of(z_of(col.norm, col.values.map(|v| 2.0 * v), targets, u))
+}
+
+/// memelite's `g` of a sum `z`.
+fn g_of(z: f64) -> f64 {
     if z > 0.0 { -z.sqrt() } else { 0.0 }
+}
+
+/// A row's distance for the sum `z`: its square root in `f32` (zero for `z <= 0`).
+#[inline(always)]
+fn root(z: f64) -> f32 {
+    (z.max(0.0) as f32).sqrt()
+}
+
+/// Finishes column `col`'s row `d` past its whole vectors (from `full` on), whose sums so far
+/// reached `lo` and `hi`, and returns memelite's `(min, max)` of `g`: the values at the largest
+/// and the smallest exact `z`.
+fn finish_row(
+    col: &Column,
+    targets: &Targets,
+    d: &mut [f32],
+    full: usize,
+    (mut lo, mut hi): (f64, f64),
+) -> (f64, f64) {
+    let x = col.values.map(|v| 2.0 * v);
+    for (u, du) in d.iter_mut().enumerate().skip(full) {
+        let z = z_of(col.norm, x, targets, u);
+        lo = lo.min(z);
+        hi = hi.max(z);
+        *du = root(z);
+    }
+    (g_of(hi), g_of(lo))
 }
 
 /// The `z` of [`exact_g`] with the doubled values `x`.
@@ -139,15 +169,8 @@ fn distance_rows_avx512<const K: usize>(
     }
     let mut out = [(0.0, 0.0); K];
     for (k, (o, row)) in out.iter_mut().zip(d).enumerate() {
-        let (mut lo, mut hi) = (_mm512_reduce_min_pd(lo[k]), _mm512_reduce_max_pd(hi[k]));
-        for (u, du) in row.iter_mut().enumerate().skip(full) {
-            let z = z_of(cols[k].norm, cols[k].values.map(|v| 2.0 * v), targets, u);
-            lo = lo.min(z);
-            hi = hi.max(z);
-            *du = (z.max(0.0) as f32).sqrt();
-        }
-        let g = |z: f64| if z > 0.0 { -z.sqrt() } else { 0.0 };
-        *o = (g(hi), g(lo));
+        let sums = (_mm512_reduce_min_pd(lo[k]), _mm512_reduce_max_pd(hi[k]));
+        *o = finish_row(cols[k], targets, row, full, sums);
     }
     out
 }
@@ -159,7 +182,7 @@ const LANES: usize = 8;
 fn distance_rows_impl<const K: usize>(
     cols: [&Column; K],
     targets: &Targets,
-    mut d: [&mut [f32]; K],
+    d: [&mut [f32]; K],
 ) -> [(f64, f64); K] {
     let x: [[f64; 4]; K] = cols.map(|c| c.values.map(|v| 2.0 * v));
     let norm: [f64; K] = cols.map(|c| c.norm);
@@ -188,24 +211,17 @@ fn distance_rows_impl<const K: usize>(
                 z -= x[k][3] * y3[l];
                 lo[k][l] = lo[k][l].min(z);
                 hi[k][l] = hi[k][l].max(z);
-                out[l] = (z.max(0.0) as f32).sqrt();
+                out[l] = root(z);
             }
         }
     }
-    for (k, row) in d.iter_mut().enumerate() {
-        for (u, du) in row.iter_mut().enumerate().skip(full) {
-            let z = z_of(norm[k], x[k], targets, u);
-            lo[k][0] = lo[k][0].min(z);
-            hi[k][0] = hi[k][0].max(z);
-            *du = (z.max(0.0) as f32).sqrt();
-        }
-    }
-    let g = |z: f64| if z > 0.0 { -z.sqrt() } else { 0.0 };
-    std::array::from_fn(|k| {
+    let mut out = [(0.0, 0.0); K];
+    for (k, (o, row)) in out.iter_mut().zip(d).enumerate() {
         let lo = lo[k].into_iter().fold(f64::INFINITY, f64::min);
         let hi = hi[k].into_iter().fold(f64::NEG_INFINITY, f64::max);
-        (g(hi), g(lo))
-    })
+        *o = finish_row(cols[k], targets, row, full, (lo, hi));
+    }
+    out
 }
 
 /// Relative error of one `f32` rounding.
@@ -360,16 +376,10 @@ fn median_indices(
     let c = scale / r;
     let top = -min;
     let margin = margin((3.5 * c * top + 2.0 * scale) * F32_ERR + c * UNDERFLOW);
-    if !(margin < MAX_MARGIN && scale < (1u64 << 24) as f64) {
-        for (u, o) in idx.iter_mut().enumerate() {
-            *o = exact(u);
-        }
-        return;
-    }
     f32_bins(
         d,
         (top as f32, c as f32, 0.0),
-        margin as f32,
+        (margin, scale),
         scale as f32,
         exact,
         idx,
@@ -456,16 +466,10 @@ fn score_bins(
             .clamp(0.0, top) as u16
     };
     let margin = margin((scale * (4.0 * m.abs() + 4.5 * far) + 2.0) * F32_ERR + scale * UNDERFLOW);
-    if !(margin < MAX_MARGIN && scale < (1u64 << 24) as f64) {
-        for (u, o) in x.iter_mut().enumerate() {
-            *o = exact(u);
-        }
-        return;
-    }
     f32_bins(
         d,
         ((-m) as f32, scale as f32, 0.5),
-        margin as f32,
+        (margin, scale),
         top as f32,
         exact,
         x,
@@ -510,17 +514,28 @@ impl BinIndex for u16 {
 }
 
 /// `out[u] = floor(t)` clamped to `[0, top]` with `t = (a − d[u]) · c + e` in `f32` where `t`
-/// lies farther than `near` from every integer, `exact(u)` elsewhere (the AVX-512 build
-/// recomputes those values alone, the portable one their whole vector of 16) and for the tail.
+/// lies farther than `margin` from every integer, `exact(u)` elsewhere (the AVX-512 build
+/// recomputes those values alone, the portable one their whole vector of 16) and for the tail;
+/// `exact(u)` everywhere when `margin` is [`MAX_MARGIN`] or more, or `scale` (the whole numbers
+/// the `f32` steps must hold: the multiplier or the top bin) is `2²⁴` or more.
 #[inline(always)]
 fn f32_bins<T: BinIndex>(
     d: &[f32],
     (a, c, e): (f32, f32, f32),
-    near: f32,
+    (margin, scale): (f64, f64),
     top: f32,
     exact: impl Fn(usize) -> T,
     out: &mut [T],
 ) {
+    // A bound too coarse to help, or a scale whose whole numbers f32 does not hold exactly:
+    // memelite's expression everywhere.
+    if !(margin < MAX_MARGIN && scale < (1u64 << 24) as f64) {
+        for (u, o) in out.iter_mut().enumerate() {
+            *o = exact(u);
+        }
+        return;
+    }
+    let near = margin as f32;
     #[cfg(target_arch = "x86_64")]
     if crate::simd::has_avx512() {
         // SAFETY: the CPU supports every feature the function enables.
@@ -755,7 +770,7 @@ mod tests {
         f32_bins(
             &d,
             ((-m) as f32, s as f32, 0.5),
-            0.0,
+            (0.0, s),
             top as f32,
             exact_x,
             &mut fast,

@@ -687,7 +687,7 @@ fn query_stats(cols: &[u32], class: Option<Class>, call: &Call, s: &mut QueryScr
 
 /// The distance row of the query's column at position `i` (`column`): the one
 /// [`query_stats`] kept in `own_d` when the call has no statistics for the column (`own[i]`),
-/// else computed into `g` (`n_unique` long).
+/// else computed into `d` (`n_unique` long).
 fn query_distances<'s>(
     i: usize,
     column: &Column,
